@@ -1,0 +1,130 @@
+/* test_gw_watch.c: the gateway's watch registry. */
+#include <stdlib.h>
+/* The Makefile links tests with libzk.a only: compile the module in. */
+#include "../../zk-gw/watch.c"
+#include "unit.h"
+
+static int told[8];
+
+static void cb(void *arg, struct watch_conn *wc)
+{
+	struct watch_conn *base = arg;
+
+	told[wc - base]++;
+}
+
+#define P(s) s, sizeof(s) - 1
+
+static void test_once_per_conn(void)
+{
+	struct watch_reg r;
+	struct watch_conn wc[3] = { { 0 } };
+
+	memset(told, 0, sizeof(told));
+	CHECK(watch_init(&r, 0) == 0);
+	CHECK(watch_add(&r, &wc[0], P("/a"), WK_DATA) == 0);
+	CHECK(watch_add(&r, &wc[0], P("/a"), WK_DATA) == 0);	/* set twice */
+	CHECK(watch_add(&r, &wc[1], P("/a"), WK_DATA) == 0);
+	CHECK(watch_add(&r, &wc[2], P("/a"), WK_CHILD) == 0);
+	CHECK_EQ_INT(r.count, 3);
+	watch_round(&r);
+	CHECK_EQ_INT(watch_fire(&r, P("/a"), WK_DATA, cb, wc), 2);
+	CHECK_EQ_INT(told[0], 1);
+	CHECK_EQ_INT(told[1], 1);
+	CHECK_EQ_INT(told[2], 0);
+	/* one-shot: fired watches are gone */
+	watch_round(&r);
+	CHECK_EQ_INT(watch_fire(&r, P("/a"), WK_DATA, cb, wc), 0);
+	CHECK_EQ_INT(watch_fire(&r, P("/a"), WK_CHILD, cb, wc), 1);
+	CHECK_EQ_INT(r.count, 0);
+	CHECK_EQ_INT(watch_paths(&r), 0);
+	CHECK(wc[0].head == NULL && wc[0].count == 0);
+	watch_free(&r);
+}
+
+/* A delete fires both tables at P with NodeDeleted: once per connection. */
+static void test_round_dedup(void)
+{
+	struct watch_reg r;
+	struct watch_conn wc[2] = { { 0 } };
+
+	memset(told, 0, sizeof(told));
+	CHECK(watch_init(&r, 0) == 0);
+	CHECK(watch_add(&r, &wc[0], P("/x"), WK_DATA) == 0);
+	CHECK(watch_add(&r, &wc[0], P("/x"), WK_CHILD) == 0);
+	CHECK(watch_add(&r, &wc[1], P("/x"), WK_CHILD) == 0);
+	watch_round(&r);
+	CHECK_EQ_INT(watch_fire(&r, P("/x"), WK_DATA, cb, wc), 1);
+	CHECK_EQ_INT(watch_fire(&r, P("/x"), WK_CHILD, cb, wc), 1);
+	CHECK_EQ_INT(told[0], 1);
+	CHECK_EQ_INT(told[1], 1);
+	CHECK_EQ_INT(r.count, 0);	/* the skipped child watch is consumed too */
+	watch_free(&r);
+}
+
+static void test_drop_and_remove(void)
+{
+	struct watch_reg r;
+	struct watch_conn wc[2] = { { 0 } };
+	char path[32];
+	int i;
+
+	memset(told, 0, sizeof(told));
+	CHECK(watch_init(&r, 0) == 0);
+	for (i = 0; i < 1000; i++) {
+		int n = snprintf(path, sizeof(path), "/n/%d", i);
+
+		CHECK(watch_add(&r, &wc[i & 1], path, (size_t)n, WK_DATA) == 0);
+	}
+	CHECK_EQ_INT(watch_paths(&r), 1000);
+	CHECK(watch_has(&r, &wc[0], P("/n/10"), WK_DATA));
+	CHECK(!watch_has(&r, &wc[1], P("/n/10"), WK_DATA));
+	CHECK(!watch_has(&r, &wc[0], P("/n/10"), WK_CHILD));
+	CHECK_EQ_INT(watch_remove(&r, &wc[0], P("/n/10"), WK_DATA), 1);
+	CHECK_EQ_INT(watch_remove(&r, &wc[0], P("/n/10"), WK_DATA), 0);
+	watch_drop_conn(&r, &wc[0]);
+	CHECK_EQ_INT(r.count, 500);
+	CHECK_EQ_INT(watch_paths(&r), 500);
+	watch_round(&r);
+	CHECK_EQ_INT(watch_fire(&r, P("/n/11"), WK_DATA, cb, wc), 1);
+	CHECK_EQ_INT(watch_fire(&r, P("/n/12"), WK_DATA, cb, wc), 0);
+	watch_drop_conn(&r, &wc[1]);
+	CHECK_EQ_INT(r.count, 0);
+	CHECK_EQ_INT(watch_paths(&r), 0);
+	/* reuse after heavy churn (tombstones) */
+	for (i = 0; i < 5000; i++) {
+		int n = snprintf(path, sizeof(path), "/m/%d", i);
+
+		CHECK(watch_add(&r, &wc[0], path, (size_t)n, WK_CHILD) == 0);
+		CHECK_EQ_INT(watch_remove(&r, &wc[0], path, (size_t)n, WK_CHILD), 1);
+	}
+	CHECK_EQ_INT(r.count, 0);
+	watch_free(&r);
+}
+
+static void test_limit(void)
+{
+	struct watch_reg r;
+	struct watch_conn wc = { 0 };
+
+	CHECK(watch_init(&r, 2) == 0);
+	CHECK(watch_add(&r, &wc, P("/a"), WK_DATA) == 0);
+	CHECK(watch_add(&r, &wc, P("/b"), WK_DATA) == 0);
+	CHECK(watch_add(&r, &wc, P("/a"), WK_DATA) == 0);	/* duplicate: fine */
+	CHECK(watch_add(&r, &wc, P("/c"), WK_DATA) == -1);
+	CHECK_EQ_INT(watch_paths(&r), 2);
+	watch_drop_conn(&r, &wc);
+	watch_free(&r);
+}
+
+int main(void)
+{
+	static const struct unit_case cases[] = {
+		{ "once_per_conn", test_once_per_conn },
+		{ "round_dedup", test_round_dedup },
+		{ "drop_and_remove", test_drop_and_remove },
+		{ "limit", test_limit },
+		{ NULL, NULL }
+	};
+	return unit_run("gw_watch", cases);
+}
