@@ -542,9 +542,10 @@ static int handshake(struct zkc *c, int64_t deadline)
 	jute_buf_free(&b);
 	if (rc < 0)
 		return ZCONNECTIONLOSS;
+	const uint8_t *p = NULL;
+	uint32_t n = 0;
+
 	for (;;) {
-		const uint8_t *p;
-		uint32_t n;
 		int64_t left;
 		struct pollfd pfd = { c->fd, POLLIN, 0 };
 
@@ -563,10 +564,6 @@ static int handshake(struct zkc *c, int64_t deadline)
 			return ZCONNECTIONLOSS;
 	}
 	{
-		const uint8_t *p;
-		uint32_t n;
-
-		(void)peek_frame(c, &p, &n);
 		jute_rd_init(&r, p, n, 0);
 		jute_dec_connect_resp(&r, &resp);
 		if (r.err || resp.passwd.len != JUTE_PASSWD_LEN)
