@@ -333,10 +333,11 @@ static int conf_server(struct conf_parse *p, const char *key, const char *v)
 	}
 	if (client) {
 		char *chost = NULL, *cport = client;
+		const char *orig = strchr(v, ';') + 1;
 		if (strchr(client, ':') || client[0] == '[') {
 			cport = conf_host_split(client, &chost);
 			if (!cport || !*chost)
-				return conf_fail(p, key, "bad client address \"%s\", want [clientAddr:]clientPort", client);
+				return conf_fail(p, key, "bad client address \"%s\", want [clientAddr:]clientPort", orig);
 			if (conf_str(p, key, chost, s->client_host, sizeof s->client_host) < 0)
 				return -1;
 		}
