@@ -1,0 +1,140 @@
+/* treedb.h: the data tree, sessions table and last applied zxid in one LMDB
+ * environment (<dataDir>/tree). zk-treed is its only writer; zk-gw, zk-zabd
+ * and zk-sessiond open it read-only (MDB_RDONLY) and read straight from
+ * the map: node data and ACLs returned here point into LMDB pages and stay
+ * valid until the read txn ends (no copy).
+ *
+ * Layout (named databases):
+ *   nodes    key = parent path, 0x00, last component ("/a/b" -> "/a\0b";
+ *            "/a" -> "\0a"; the root is the key "/"), so the children of a
+ *            path are one contiguous key range (prefix "<path>\0"), and the
+ *            descendants of a path are the two ranges "<path>\0" and
+ *            "<path>/". Value: a fixed 72-byte header (see treedb.c) then
+ *            the data bytes.
+ *   acls     key = u32 ACL id (native order), value = the ACL list as a
+ *            jute vector<ACL> (count + entries), deduplicated through
+ *   aclidx   key = the encoded list (when it fits a key), value = u32 id.
+ *            ACL lists are never deleted: they are few and shared.
+ *   sessions key = session id (8 bytes big-endian), value = i32 timeout
+ *            (native) + 16-byte password.
+ *   ephem    key = session id (8 bytes big-endian) + path, empty value: the
+ *            ephemerals of a session are one key range.
+ *   meta     "applied" -> i64 last applied zxid, "count" -> i64 znodes,
+ *            "aclnext" -> u32 next ACL id.
+ *
+ * Keys are limited to LMDB's 511 bytes, so a path longer than
+ * TREEDB_PATH_MAX cannot exist (create answers BadArguments). */
+#ifndef ZK_TREEDB_H
+#define ZK_TREEDB_H
+#include <stddef.h>
+#include <stdint.h>
+#include <lmdb.h>
+#include "jute.h"
+
+#define TREEDB_PATH_MAX		500	/* bytes of a znode path */
+#define TREEDB_MAPSIZE		(8ull << 30)	/* sparse */
+#define TREEDB_ACL_OPEN		1u	/* id of [ALL, world:anyone] */
+#define TREEDB_ACL_READ		2u	/* id of [READ, world:anyone] */
+
+struct treedb {
+	MDB_env *env;
+	MDB_dbi nodes, acls, aclidx, sessions, ephem, meta;
+	int rdonly;
+};
+
+/* Opens the environment in directory dir (which must exist). rw: create
+ * databases and the fresh tree ("/", "/zookeeper", "/zookeeper/quota",
+ * "/zookeeper/config") when empty, and open with MDB_NOSYNC (see
+ * treedb.c for why that is safe). Read-only: MDB_RDONLY; fails with ENOENT
+ * if the env has not been created yet (retry later). Returns 0 or -1
+ * (logged). */
+int treedb_open(struct treedb *t, const char *dir, int rw);
+void treedb_close(struct treedb *t);
+
+/* Read txn: 0 or -1 (logged). End it with mdb_txn_abort(), or keep it for
+ * mdb_txn_reset()/mdb_txn_renew() to save allocations on hot paths. */
+int treedb_rbegin(struct treedb *t, MDB_txn **txn);
+
+/* ---- nodes ---------------------------------------------------------- */
+
+struct tree_node {
+	int64_t czxid, mzxid, pzxid, ctime, mtime;
+	int64_t owner;		/* as stored: session id, container/TTL marks */
+	int32_t version, aversion;
+	int32_t cversion;	/* raw: children ever created (sequence counter) */
+	int32_t num_children;
+	uint32_t acl;		/* ACL id */
+	const uint8_t *data;	/* into the map; NULL when data_len is -1 */
+	int32_t data_len;	/* -1 = null data */
+};
+
+/* 1 if owner marks a session ephemeral (not persistent, container, TTL). */
+int tree_owner_is_ephemeral(int64_t owner);
+
+/* Looks up path (len bytes, not NUL-terminated needed). 0 found, ZNONODE
+ * if absent (also for a malformed or too long path, and "" is "/"), -1 on
+ * an LMDB error (logged). */
+int treedb_get(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
+	       struct tree_node *n);
+
+/* The Stat clients see: exposed cversion = 2 * raw - numChildren,
+ * ephemeralOwner 0 for container and TTL nodes. */
+void tree_node_stat(const struct tree_node *n, struct jute_stat *s);
+
+/* The ACL list with this id, as a decoded jute vector (raw span into the
+ * map). 0, or -1 if missing/corrupt (logged). */
+int treedb_acl(struct treedb *t, MDB_txn *txn, uint32_t id, struct jute_acls *out);
+
+/* Calls cb(arg, name, len) for each child name of path (order: bytewise).
+ * cb returns 0 to go on, non-zero to stop (that value is returned).
+ * Returns 0 at the end, or -1 on an LMDB error. Does not check that path
+ * exists. */
+typedef int (*treedb_name_cb)(void *arg, const char *name, size_t len);
+int treedb_children(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
+		    treedb_name_cb cb, void *arg);
+
+/* Number of descendants of path (the node itself excluded), or -1. */
+int64_t treedb_descendants(struct treedb *t, MDB_txn *txn, const char *path, size_t len);
+
+/* Last applied zxid (0 on a fresh tree) and znode count (without any
+ * alias: a fresh tree has 4). -1 on an LMDB error. */
+int64_t treedb_applied(struct treedb *t, MDB_txn *txn);
+int64_t treedb_count(struct treedb *t, MDB_txn *txn);
+
+/* ---- sessions -------------------------------------------------------- */
+
+/* 0 with timeout and passwd (16 bytes, may be NULL) filled, ZNONODE if the
+ * session is not in the table, -1 on an LMDB error. */
+int treedb_session_get(struct treedb *t, MDB_txn *txn, int64_t id,
+		       int32_t *timeout, uint8_t *passwd);
+/* Calls cb(arg, id, timeout, passwd) for every session. Same return rules
+ * as treedb_children. */
+typedef int (*treedb_session_cb)(void *arg, int64_t id, int32_t timeout,
+				 const uint8_t *passwd);
+int treedb_sessions(struct treedb *t, MDB_txn *txn, treedb_session_cb cb, void *arg);
+/* Calls cb(arg, path, len) for each ephemeral of session (bytewise order). */
+int treedb_ephemerals(struct treedb *t, MDB_txn *txn, int64_t session,
+		      treedb_name_cb cb, void *arg);
+
+/* ---- writes (zk-treed only) -------------------------------------------
+ * All take a write txn from mdb_txn_begin(t->env, NULL, 0, &txn) and return
+ * 0 or -1 (logged; the caller aborts the txn). */
+
+/* Stores node n at path (data from n->data/n->data_len), overwriting. */
+int treedb_put(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
+	       const struct tree_node *n);
+int treedb_del(struct treedb *t, MDB_txn *txn, const char *path, size_t len);
+/* Id of an encoded vector<ACL> (count + entries), adding it if new. */
+int treedb_acl_intern(struct treedb *t, MDB_txn *txn, const uint8_t *acl,
+		      size_t len, uint32_t *id);
+int treedb_session_put(struct treedb *t, MDB_txn *txn, int64_t id,
+		       int32_t timeout, const uint8_t *passwd);
+int treedb_session_del(struct treedb *t, MDB_txn *txn, int64_t id);
+int treedb_ephem_put(struct treedb *t, MDB_txn *txn, int64_t session,
+		     const char *path, size_t len);
+int treedb_ephem_del(struct treedb *t, MDB_txn *txn, int64_t session,
+		     const char *path, size_t len);
+int treedb_set_applied(struct treedb *t, MDB_txn *txn, int64_t zxid);
+int treedb_add_count(struct treedb *t, MDB_txn *txn, int64_t delta);
+
+#endif
