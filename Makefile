@@ -31,8 +31,9 @@ $(B)/libzk.a: $(COMMON_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 # bin/<prog> from <prog>/*.c
+objs_of = $(patsubst %.c,$(B)/%.o,$(wildcard $(1)/*.c))
 .SECONDEXPANSION:
-bin/%: $$(patsubst %.c,$(B)/%.o,$$(wildcard %/*.c)) $(B)/libzk.a
+bin/%: $$(call objs_of,$$*) $(B)/libzk.a
 	@mkdir -p bin
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(B)/libzk.a $(LDLIBS)
 
