@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <nanomsg/nn.h>
 #include <nanomsg/pipeline.h>
 #include <nanomsg/reqrep.h>
@@ -239,6 +242,25 @@ int ipc_ctl_reply(struct ipc *ipc, const struct msg *m)
 	return rc;
 }
 
+/* A plain connect() tells at once whether anyone listens on a socket path,
+ * where nanomsg would wait out the whole timeout. */
+static int listening(const char *addr)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char *path = addr + strlen("ipc://");
+	int s, rc;
+
+	if (strlen(path) >= sizeof sun.sun_path)
+		return 0;
+	memcpy(sun.sun_path, path, strlen(path));
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return 1;	/* cannot tell: let nanomsg try */
+	rc = connect(s, (struct sockaddr *)&sun, sizeof sun);
+	close(s);
+	return rc == 0;
+}
+
 int ipc_ctl_call(const char *dir, int id, const struct msg *req, int timeout_ms,
 		 struct msg *rep, void **frame)
 {
@@ -249,7 +271,7 @@ int ipc_ctl_call(const char *dir, int id, const struct msg *req, int timeout_ms,
 	int s, n;
 
 	*frame = NULL;
-	if (ipc_addr(addr, sizeof addr, dir, id, "ctl") < 0)
+	if (ipc_addr(addr, sizeof addr, dir, id, "ctl") < 0 || !listening(addr))
 		return -1;
 	len = msg_encode(req, buf, sizeof buf);
 	if (len == 0)
