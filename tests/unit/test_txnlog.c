@@ -1,0 +1,453 @@
+/* test_txnlog.c: the txn log against a temp dir: group commit, reopen,
+ * replay reading, segments, and torn or corrupt tails cut by the scan. */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "../../zk-zabd/crc32c.c"
+#include "../../zk-zabd/txnlog.c"
+#include "unit.h"
+
+static char tmpl[64];
+
+static const char *fresh_dir(void)
+{
+	snprintf(tmpl, sizeof tmpl, "/tmp/test_txnlog.XXXXXX");
+	if (!mkdtemp(tmpl)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	return tmpl;
+}
+
+static void rm_dir(const char *dir)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+static void payload(int64_t zxid, char *buf, size_t len)
+{
+	snprintf(buf, len, "txn-%" PRId64 "-%s", zxid, zxid % 3 ? "abc" : "a longer payload");
+}
+
+static int put(struct txnlog *l, int64_t zxid)
+{
+	char p[64];
+	payload(zxid, p, sizeof p);
+	/* two parts, as zk-zabd passes prefix and txn */
+	return txnlog_append(l, zxid, p, 4, p + 4, strlen(p) - 4);
+}
+
+/* Reads every record after `after`; checks payloads; returns the count
+ * and the zxids in out. */
+static int read_all(struct txnlog *l, int64_t after, int64_t *out, int cap)
+{
+	struct txnlog_iter it;
+	struct txnlog_rec r;
+	int n = 0, k;
+
+	CHECK_EQ_INT(txnlog_iter_start(l, &it, after), 0);
+	while ((k = txnlog_iter_next(&it, &r)) == 1) {
+		char p[64];
+		payload(r.zxid, p, sizeof p);
+		CHECK_EQ_INT(r.len, strlen(p));
+		CHECK(memcmp(r.p, p, r.len) == 0);
+		if (n < cap)
+			out[n] = r.zxid;
+		n++;
+	}
+	CHECK_EQ_INT(k, 0);
+	txnlog_iter_end(&it);
+	return n;
+}
+
+static void open_ok(struct txnlog *l, const char *dir)
+{
+	char err[256] = "";
+	int rc = txnlog_open(l, dir, err, sizeof err);
+	if (rc != 0)
+		fprintf(stderr, "txnlog_open: %s\n", err);
+	CHECK_EQ_INT(rc, 0);
+}
+
+/* Path of the only (or last) segment file. */
+static void last_seg_path(struct txnlog *l, char *buf, size_t len)
+{
+	char name[64];
+	seg_name(name, sizeof name, l->segs[l->nsegs - 1].first);
+	snprintf(buf, len, "%s/%s", l->dir, name);
+}
+
+static void test_crc32c_vectors(void)
+{
+	uint8_t z[32] = { 0 }, big[1000];
+
+	CHECK_EQ_INT(crc32c(0, "123456789", 9), 0xE3069283u);
+	CHECK_EQ_INT(crc32c(0, z, sizeof z), 0x8A9136AAu);
+	memset(z, 0xff, sizeof z);
+	CHECK_EQ_INT(crc32c(0, z, sizeof z), 0x62A8AB43u);
+	for (size_t i = 0; i < sizeof big; i++)
+		big[i] = (uint8_t)(i * 7 + 3);
+	/* odd starts and lengths exercise the unaligned head and tail */
+	for (size_t off = 0; off < 9; off++)
+		CHECK_EQ_INT(crc32c(0, big + off, sizeof big - off - 3),
+			     crc32c_table_only(0, big + off, sizeof big - off - 3));
+	/* continuing a CRC equals one pass */
+	CHECK_EQ_INT(crc32c(crc32c(0, big, 100), big + 100, 900), crc32c(0, big, 1000));
+}
+
+static void test_empty_log(void)
+{
+	const char *dir = fresh_dir();
+	struct txnlog l;
+	int64_t z[4];
+
+	open_ok(&l, dir);
+	CHECK_EQ_INT(l.last_zxid, 0);
+	CHECK_EQ_INT(l.nsegs, 0);
+	CHECK_EQ_INT(read_all(&l, 0, z, 4), 0);
+	CHECK_EQ_INT(txnlog_sync(&l), 0);	/* nothing staged: no file */
+	CHECK_EQ_INT(l.nsegs, 0);
+	txnlog_close(&l);
+	rm_dir(dir);
+}
+
+static void test_append_sync_reopen(void)
+{
+	const char *dir = fresh_dir();
+	struct txnlog l;
+	int64_t z[16];
+
+	open_ok(&l, dir);
+	for (int64_t i = 1; i <= 3; i++)
+		CHECK_EQ_INT(put(&l, (1LL << 32) | i), 0);
+	CHECK_EQ_INT(l.last_zxid, 0);		/* staged is not logged */
+	CHECK_EQ_INT(read_all(&l, 0, z, 16), 0);	/* nor readable */
+	CHECK_EQ_INT(txnlog_sync(&l), 0);
+	CHECK_EQ_INT(l.syncs, 1);
+	CHECK_EQ_INT(l.last_zxid, (1LL << 32) | 3);
+	CHECK_EQ_INT(read_all(&l, 0, z, 16), 3);
+	CHECK_EQ_INT(z[0], (1LL << 32) | 1);
+	CHECK_EQ_INT(z[2], (1LL << 32) | 3);
+	/* zxids must increase */
+	CHECK_EQ_INT(put(&l, (1LL << 32) | 3), -1);
+	CHECK_EQ_INT(put(&l, (1LL << 32) | 2), -1);
+	txnlog_close(&l);
+
+	open_ok(&l, dir);
+	CHECK_EQ_INT(l.bad_tail, 0);
+	CHECK_EQ_INT(l.found_records, 3);
+	CHECK_EQ_INT(l.last_zxid, (1LL << 32) | 3);
+	CHECK_EQ_INT(read_all(&l, (1LL << 32) | 1, z, 16), 2);
+	CHECK_EQ_INT(z[0], (1LL << 32) | 2);
+	CHECK_EQ_INT(read_all(&l, (1LL << 32) | 3, z, 16), 0);
+	/* continue after reopen */
+	CHECK_EQ_INT(put(&l, (1LL << 32) | 4), 0);
+	CHECK_EQ_INT(txnlog_sync(&l), 0);
+	txnlog_close(&l);
+	open_ok(&l, dir);
+	CHECK_EQ_INT(l.last_zxid, (1LL << 32) | 4);
+	CHECK_EQ_INT(read_all(&l, 0, z, 16), 4);
+	txnlog_close(&l);
+	rm_dir(dir);
+}
+
+static void test_unsynced_is_lost(void)
+{
+	const char *dir = fresh_dir();
+	struct txnlog l;
+	int64_t z[8];
+
+	open_ok(&l, dir);
+	CHECK_EQ_INT(put(&l, 1), 0);
+	CHECK_EQ_INT(txnlog_sync(&l), 0);
+	CHECK_EQ_INT(put(&l, 2), 0);
+	txnlog_close(&l);		/* like a crash before the sync */
+	open_ok(&l, dir);
+	CHECK_EQ_INT(l.last_zxid, 1);
+	CHECK_EQ_INT(read_all(&l, 0, z, 8), 1);
+	txnlog_close(&l);
+	rm_dir(dir);
+}
+
+static void test_iter_follows_live_tail(void)
+{
+	const char *dir = fresh_dir();
+	struct txnlog l;
+	struct txnlog_iter it;
+	struct txnlog_rec r;
+
+	open_ok(&l, dir);
+	l.seg_max = 200;	/* roll while an iterator is at the end */
+	CHECK_EQ_INT(put(&l, 1), 0);
+	CHECK_EQ_INT(txnlog_sync(&l), 0);
+	CHECK_EQ_INT(txnlog_iter_start(&l, &it, 0), 0);
+	CHECK_EQ_INT(txnlog_iter_next(&it, &r), 1);
+	CHECK_EQ_INT(r.zxid, 1);
+	CHECK_EQ_INT(txnlog_iter_next(&it, &r), 0);
+	for (int64_t z = 2; z <= 30; z++) {
+		CHECK_EQ_INT(put(&l, z), 0);
+		CHECK_EQ_INT(txnlog_iter_next(&it, &r), 0);	/* staged only */
+		CHECK_EQ_INT(txnlog_sync(&l), 0);
+		CHECK_EQ_INT(txnlog_iter_next(&it, &r), 1);
+		CHECK_EQ_INT(r.zxid, z);
+		CHECK_EQ_INT(txnlog_iter_next(&it, &r), 0);
+	}
+	CHECK(l.nsegs > 3);
+	txnlog_iter_end(&it);
+	txnlog_close(&l);
+	rm_dir(dir);
+}
+
+static void test_segments(void)
+{
+	const char *dir = fresh_dir();
+	struct txnlog l;
+	int64_t z[200];
+	size_t nsegs;
+
+	open_ok(&l, dir);
+	l.seg_max = 300;
+	for (int64_t i = 1; i <= 100; i++) {
+		CHECK_EQ_INT(put(&l, i), 0);
+		if (i % 4 == 0)
+			CHECK_EQ_INT(txnlog_sync(&l), 0);
+	}
+	CHECK_EQ_INT(txnlog_sync(&l), 0);
+	nsegs = l.nsegs;
+	CHECK(nsegs > 5);
+	txnlog_close(&l);
+	open_ok(&l, dir);
+	CHECK_EQ_INT(l.nsegs, nsegs);
+	CHECK_EQ_INT(l.last_zxid, 100);
+	CHECK_EQ_INT(read_all(&l, 0, z, 200), 100);
+	for (int i = 0; i < 100; i++)
+		CHECK_EQ_INT(z[i], i + 1);
+	/* every start point, including segment boundaries */
+	for (int64_t a = 0; a <= 100; a += 7) {
+		CHECK_EQ_INT(read_all(&l, a, z, 200), 100 - a);
+		if (a < 100)
+			CHECK_EQ_INT(z[0], a + 1);
+	}
+	txnlog_close(&l);
+	rm_dir(dir);
+}
+
+/* Cuts the last record in half, as a crash during its write would. */
+static void test_torn_tail(void)
+{
+	const char *dir = fresh_dir();
+	struct txnlog l;
+	char path[4200];
+	int64_t z[16];
+	struct stat st;
+
+	open_ok(&l, dir);
+	for (int64_t i = 1; i <= 5; i++)
+		CHECK_EQ_INT(put(&l, i), 0);
+	CHECK_EQ_INT(txnlog_sync(&l), 0);
+	last_seg_path(&l, path, sizeof path);
+	off_t end = l.segs[0].end;
+	txnlog_close(&l);
+	CHECK_EQ_INT(truncate(path, end - 7), 0);
+
+	open_ok(&l, dir);
+	CHECK_EQ_INT(l.bad_tail, 1);
+	CHECK_EQ_INT(l.last_zxid, 4);
+	CHECK_EQ_INT(read_all(&l, 0, z, 16), 4);
+	CHECK_EQ_INT(stat(path, &st), 0);
+	CHECK(st.st_size < end - 7);		/* the torn bytes are gone */
+	/* zxid 5 may be used again: it was never durable */
+	CHECK_EQ_INT(put(&l, 5), 0);
+	CHECK_EQ_INT(put(&l, 6), 0);
+	CHECK_EQ_INT(txnlog_sync(&l), 0);
+	txnlog_close(&l);
+	open_ok(&l, dir);
+	CHECK_EQ_INT(l.bad_tail, 0);
+	CHECK_EQ_INT(l.last_zxid, 6);
+	CHECK_EQ_INT(read_all(&l, 0, z, 16), 6);
+	txnlog_close(&l);
+	rm_dir(dir);
+}
+
+/* A header torn after a few bytes, followed by the zero fill. */
+static void test_torn_header(void)
+{
+	const char *dir = fresh_dir();
+	struct txnlog l;
+	char path[4200];
+	int64_t z[16];
+	int fd;
+
+	open_ok(&l, dir);
+	for (int64_t i = 1; i <= 3; i++)
+		CHECK_EQ_INT(put(&l, i), 0);
+	CHECK_EQ_INT(txnlog_sync(&l), 0);
+	last_seg_path(&l, path, sizeof path);
+	off_t end = l.segs[0].end;
+	txnlog_close(&l);
+	fd = open(path, O_WRONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ_INT(pwrite(fd, "\0\0\0\x09\x12", 5, end), 5);
+	close(fd);
+	open_ok(&l, dir);
+	CHECK_EQ_INT(l.bad_tail, 1);
+	CHECK_EQ_INT(l.last_zxid, 3);
+	CHECK_EQ_INT(read_all(&l, 0, z, 16), 3);
+	txnlog_close(&l);
+	rm_dir(dir);
+}
+
+/* One flipped payload byte in the last record: the CRC catches it. */
+static void test_corrupt_last_record(void)
+{
+	const char *dir = fresh_dir();
+	struct txnlog l;
+	char path[4200], p[64];
+	int64_t z[16];
+	uint8_t b;
+	int fd;
+
+	open_ok(&l, dir);
+	for (int64_t i = 1; i <= 4; i++)
+		CHECK_EQ_INT(put(&l, i), 0);
+	CHECK_EQ_INT(txnlog_sync(&l), 0);
+	last_seg_path(&l, path, sizeof path);
+	off_t end = l.segs[0].end;
+	txnlog_close(&l);
+	payload(4, p, sizeof p);
+	fd = open(path, O_RDWR);
+	CHECK(fd >= 0);
+	CHECK_EQ_INT(pread(fd, &b, 1, end - 2), 1);
+	b ^= 0x20;
+	CHECK_EQ_INT(pwrite(fd, &b, 1, end - 2), 1);
+	close(fd);
+	open_ok(&l, dir);
+	CHECK_EQ_INT(l.bad_tail, 1);
+	CHECK_EQ_INT(l.last_zxid, 3);
+	CHECK_EQ_INT(read_all(&l, 0, z, 16), 3);
+	CHECK(l.dropped_bytes >= TXNLOG_HDR + strlen(p));
+	txnlog_close(&l);
+	rm_dir(dir);
+}
+
+/* Damage in an earlier segment: the log ends there, later segments are
+ * set aside (renamed, not deleted) and never read. */
+static void test_corrupt_middle_segment(void)
+{
+	const char *dir = fresh_dir();
+	struct txnlog l;
+	char path[4200], name[64];
+	int64_t z[64], first2;
+	uint8_t b;
+	int fd;
+
+	open_ok(&l, dir);
+	l.seg_max = 100;
+	for (int64_t i = 1; i <= 30; i++) {
+		CHECK_EQ_INT(put(&l, i), 0);
+		CHECK_EQ_INT(txnlog_sync(&l), 0);
+	}
+	CHECK(l.nsegs >= 4);
+	first2 = l.segs[1].first;
+	seg_name(name, sizeof name, first2);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	txnlog_close(&l);
+	fd = open(path, O_RDWR);
+	CHECK(fd >= 0);
+	CHECK_EQ_INT(pread(fd, &b, 1, 17), 1);	/* first record's payload */
+	b ^= 1;
+	CHECK_EQ_INT(pwrite(fd, &b, 1, 17), 1);
+	close(fd);
+	open_ok(&l, dir);
+	CHECK_EQ_INT(l.bad_tail, 1);
+	CHECK_EQ_INT(l.last_zxid, first2 - 1);
+	CHECK_EQ_INT(read_all(&l, 0, z, 64), first2 - 1);
+	/* segment 2 was emptied, so it is gone; segment 3 is kept aside */
+	CHECK_EQ_INT(l.nsegs, 1);
+	seg_name(name, sizeof name, first2);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	CHECK(access(path, F_OK) != 0);
+	txnlog_close(&l);
+	{
+		char cmd[4300];
+		snprintf(cmd, sizeof cmd, "ls %s/*.bad >/dev/null 2>&1", dir);
+		CHECK_EQ_INT(system(cmd), 0);
+	}
+	rm_dir(dir);
+}
+
+static void test_big_record(void)
+{
+	const char *dir = fresh_dir();
+	struct txnlog l;
+	struct txnlog_iter it;
+	struct txnlog_rec r;
+	size_t n = 3u << 20;
+	uint8_t *big = malloc(n);
+
+	CHECK(big != NULL);
+	if (!big)
+		return;
+	for (size_t i = 0; i < n; i++)
+		big[i] = (uint8_t)(i * 31);
+	open_ok(&l, dir);
+	CHECK_EQ_INT(txnlog_append(&l, 1, big, n, NULL, 0), 0);
+	CHECK_EQ_INT(txnlog_append(&l, 2, big, TXNLOG_REC_MAX + 1, NULL, 0), -1);
+	CHECK_EQ_INT(txnlog_sync(&l), 0);
+	txnlog_close(&l);
+	open_ok(&l, dir);
+	CHECK_EQ_INT(l.last_zxid, 1);
+	CHECK_EQ_INT(txnlog_iter_start(&l, &it, 0), 0);
+	CHECK_EQ_INT(txnlog_iter_next(&it, &r), 1);
+	CHECK_EQ_INT(r.len, n);
+	CHECK(memcmp(r.p, big, n) == 0);
+	txnlog_iter_end(&it);
+	txnlog_close(&l);
+	free(big);
+	rm_dir(dir);
+}
+
+static void test_epoch_file(void)
+{
+	const char *dir = fresh_dir();
+	struct txnlog l;
+	int64_t c, a;
+
+	open_ok(&l, dir);
+	CHECK_EQ_INT(txnlog_epoch_read(&l, &c, &a), 0);
+	CHECK_EQ_INT(c, 0);
+	CHECK_EQ_INT(a, 0);
+	CHECK_EQ_INT(txnlog_epoch_write(&l, 3, 4), 0);
+	txnlog_close(&l);
+	open_ok(&l, dir);
+	CHECK_EQ_INT(txnlog_epoch_read(&l, &c, &a), 0);
+	CHECK_EQ_INT(c, 3);
+	CHECK_EQ_INT(a, 4);
+	txnlog_close(&l);
+	rm_dir(dir);
+}
+
+int main(void)
+{
+	static const struct unit_case cases[] = {
+		{ "crc32c_vectors", test_crc32c_vectors },
+		{ "empty_log", test_empty_log },
+		{ "append_sync_reopen", test_append_sync_reopen },
+		{ "unsynced_is_lost", test_unsynced_is_lost },
+		{ "iter_follows_live_tail", test_iter_follows_live_tail },
+		{ "segments", test_segments },
+		{ "torn_tail", test_torn_tail },
+		{ "torn_header", test_torn_header },
+		{ "corrupt_last_record", test_corrupt_last_record },
+		{ "corrupt_middle_segment", test_corrupt_middle_segment },
+		{ "big_record", test_big_record },
+		{ "epoch_file", test_epoch_file },
+		{ NULL, NULL }
+	};
+	return unit_run("txnlog", cases);
+}

@@ -1,0 +1,332 @@
+/* pipeline.c: zk-zabd's write pipeline: take every waiting write, prep it,
+ * stage it in the txn log, one sync, then the commit pump (see zabd.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include "log.h"
+#include "txn.h"
+#include "zabd.h"
+
+#define HELLO_QUIET_MS 200	/* repeated TREE_HELLO{same zxid} ignored this long */
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static int64_t max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* zxids never go backwards: the next one is past the log, past the tree
+ * and inside the current epoch. */
+static void advance_next(struct zabd *z, int64_t seen)
+{
+	if (seen >= z->next_zxid)
+		z->next_zxid = seen + 1;
+	if ((z->next_zxid >> 32) < z->epoch)
+		z->next_zxid = (z->epoch << 32) | 1;
+}
+
+static int new_epoch(struct zabd *z, int64_t epoch)
+{
+	if (epoch > UINT32_MAX - 1 || txnlog_epoch_write(&z->log, epoch, epoch) < 0)
+		return -1;
+	z->epoch = epoch;
+	info("epoch %" PRId64, epoch);
+	return 0;
+}
+
+int zab_start(struct zabd *z)
+{
+	char err[4400];
+	int64_t cur, acc;
+
+	if (txnlog_open(&z->log, z->logdir, err, sizeof err) < 0) {
+		warnx("txn log: %s", err);
+		return -1;
+	}
+	info("txn log %s: %" PRIu64 " records, last zxid 0x%" PRIx64 "%s",
+	     z->logdir, z->log.found_records, (uint64_t)z->log.last_zxid,
+	     z->log.bad_tail ? " (bad tail cut)" : "");
+	if (txnlog_epoch_read(&z->log, &cur, &acc) < 0)
+		return -1;
+	/* A standalone node starts at epoch 1; the log's own epoch wins if
+	 * the epoch file is older than it. */
+	cur = max64(max64(cur, 1), z->log.last_zxid >> 32);
+	if (cur != acc || acc == 0) {
+		if (new_epoch(z, cur) < 0)
+			return -1;
+	}
+	z->epoch = cur;
+	z->next_zxid = 0;
+	advance_next(z, z->log.last_zxid);
+	z->sent = z->log.last_zxid;
+	z->hello_zxid = -1;
+	jute_buf_init(&z->txn, TXN_MAX);
+	return 0;
+}
+
+/* Feeds the prep overlay with what the log holds beyond the tree, so a
+ * write prepped now is checked against txns not applied yet. */
+static int feed_overlay(struct zabd *z, int64_t applied)
+{
+	struct txnlog_iter it;
+	struct txnlog_rec r;
+	uint64_t n = 0;
+	int k;
+
+	txnlog_iter_start(&z->log, &it, applied);
+	while ((k = txnlog_iter_next(&it, &r)) == 1) {
+		if (r.len < ZAB_PREFIX ||
+		    prep_logged(z->prep, r.p + ZAB_PREFIX, r.len - ZAB_PREFIX) < 0) {
+			warnx("prep: cannot take logged txn 0x%" PRIx64, (uint64_t)r.zxid);
+			k = -1;
+			break;
+		}
+		n++;
+	}
+	txnlog_iter_end(&it);
+	if (n)
+		info("%" PRIu64 " logged txns after the tree's zxid 0x%" PRIx64 " are pending",
+		     n, (uint64_t)applied);
+	return k;
+}
+
+int zab_open_tree(struct zabd *z)
+{
+	MDB_txn *txn;
+	int64_t applied;
+
+	if (z->prep)
+		return 0;
+	if (!z->tree_open) {
+		if (treedb_open(&z->tree, z->treedir, 0) < 0)
+			return -1;
+		z->tree_open = 1;
+	}
+	if (treedb_rbegin(&z->tree, &txn) < 0)
+		return -1;
+	applied = treedb_applied(&z->tree, txn);
+	mdb_txn_abort(txn);
+	if (applied < 0)
+		return -1;
+	z->prep = prep_new(&z->tree, (size_t)z->d->conf.jute_maxbuffer);
+	if (!z->prep)
+		fatalx("prep: out of memory");
+	if (feed_overlay(z, applied) < 0)
+		fatalx("txn log: cannot rebuild the pending overlay");
+	if (applied > z->log.last_zxid)
+		warnx("tree zxid 0x%" PRIx64 " is past the txn log's 0x%" PRIx64,
+		      (uint64_t)applied, (uint64_t)z->log.last_zxid);
+	advance_next(z, applied);
+	/* Replay what the tree lacks; nothing if it is up to date. */
+	if (applied < z->sent)
+		zab_on_hello(z, applied);
+	info("tree open: applied 0x%" PRIx64 ", next zxid 0x%" PRIx64,
+	     (uint64_t)applied, (uint64_t)z->next_zxid);
+	return 0;
+}
+
+void zab_tree_timer(void *arg)
+{
+	struct zabd *z = arg;
+
+	if (!z->prep)
+		zab_open_tree(z);
+}
+
+static void reply(struct zabd *z, const struct msg *m, int err)
+{
+	struct msg r;
+
+	msg_init(&r, MSG_ZAB_REPLY, P_ZABD, m->corr);
+	MSG_SET(&r, zxid, z->next_zxid - 1);
+	MSG_SET(&r, err, err);
+	MSG_SET(&r, session, m->session);
+	MSG_SET(&r, cxid, m->cxid);
+	z->replies++;
+	if (ipc_send(&z->d->ipc, m->origin == P_SESSIOND ? P_SESSIOND : P_GW, &r) < 0)
+		warnx("cannot send ZAB_REPLY to %s", proc_name(m->origin));
+}
+
+static void take_write(struct zabd *z, const struct msg *m)
+{
+	struct prep_req r = { 0 };
+	uint8_t prefix[ZAB_PREFIX];
+	int64_t zxid;
+	int rc;
+
+	z->writes++;
+	if (!z->leader) {
+		reply(z, m, ZCONNECTIONLOSS);
+		return;
+	}
+	if (!z->prep && zab_open_tree(z) < 0) {
+		reply(z, m, ZCONNECTIONLOSS);	/* zk-treed has not made the tree yet */
+		return;
+	}
+	r.session = m->session;
+	r.cxid = m->cxid;
+	r.op = m->op;
+	if (MSG_HAS(m, body)) {
+		r.body = m->body.p;
+		r.len = m->body.len;
+	}
+	if (MSG_HAS(m, timeout))
+		r.timeout = m->timeout;
+	if (MSG_HAS(m, passwd)) {
+		if (m->passwd.len != 16) {
+			reply(z, m, ZMARSHALLINGERROR);
+			return;
+		}
+		r.passwd = m->passwd.p;
+	}
+	zxid = z->next_zxid;
+	jute_buf_reset(&z->txn);
+	rc = prep_request(z->prep, &r, zxid, wall_now_ms(), &z->txn);
+	if (rc == 0 && z->txn.err)
+		fatalx("prep: txn of zxid 0x%" PRIx64 " over %u bytes", (uint64_t)zxid, TXN_MAX);
+	if (rc != 0) {
+		reply(z, m, rc < 0 && rc != ZMARSHALLINGERROR && rc != ZUNIMPLEMENTED ?
+		      ZSYSTEMERROR : rc);
+		return;
+	}
+	put32(prefix, (uint32_t)m->origin);
+	put32(prefix + 4, (uint32_t)(m->corr >> 32));
+	put32(prefix + 8, (uint32_t)m->corr);
+	/* prep has taken zxid into its overlay: failing to stage it would
+	 * leave the overlay ahead of the log, so it is fatal. */
+	if (txnlog_append(&z->log, zxid, prefix, sizeof prefix, z->txn.p, z->txn.len) < 0)
+		fatalx("txn log: cannot stage zxid 0x%" PRIx64, (uint64_t)zxid);
+	z->next_zxid = zxid + 1;
+	if ((z->next_zxid & 0xffffffffLL) == 0) {
+		/* Counter exhausted: a new epoch, as a new leader would start. */
+		if (new_epoch(z, z->epoch + 1) < 0)
+			fatalx("cannot persist a new epoch");
+		z->next_zxid = (z->epoch << 32) | 1;
+	}
+}
+
+void zab_on_hello(struct zabd *z, int64_t zxid)
+{
+	int64_t now = loop_now_ms();
+
+	z->hellos++;
+	/* zk-treed says hello once per gap it sees; one rewind answers all
+	 * the hellos a burst of lost commits causes. */
+	if (zxid == z->hello_zxid && now - z->hello_ms < HELLO_QUIET_MS)
+		return;
+	z->hello_zxid = zxid;
+	z->hello_ms = now;
+	if (zxid > z->log.last_zxid) {
+		warnx("zk-treed is at 0x%" PRIx64 ", past the txn log's 0x%" PRIx64,
+		      (uint64_t)zxid, (uint64_t)z->log.last_zxid);
+		advance_next(z, zxid);
+		z->sent = z->log.last_zxid;
+		return;
+	}
+	if (zxid != z->sent)
+		info("zk-treed at 0x%" PRIx64 ": replaying from there", (uint64_t)zxid);
+	z->sent = zxid;
+	if (z->it_open) {
+		txnlog_iter_end(&z->it);
+		z->it_open = 0;
+	}
+}
+
+void zab_pump(struct zabd *z)
+{
+	struct ipc_peer *tp = &z->d->ipc.peers[P_TREED];
+	struct txnlog_rec r;
+	int n = 0;
+
+	if (z->sent >= z->log.last_zxid)
+		return;
+	if (!z->it_open) {
+		txnlog_iter_start(&z->log, &z->it, z->sent);
+		z->it_open = 1;
+	}
+	while (n < ZAB_PUMP_MAX && tp->qmsgs < ZAB_TREED_QUEUE_MAX) {
+		struct msg m;
+		uint64_t corr;
+		int k = txnlog_iter_next(&z->it, &r);
+
+		if (k == 0)
+			break;
+		if (k < 0 || r.len < ZAB_PREFIX)
+			fatalx("txn log: unreadable record after 0x%" PRIx64, (uint64_t)z->sent);
+		corr = (uint64_t)get32(r.p + 4) << 32 | get32(r.p + 8);
+		msg_init(&m, MSG_ZAB_COMMIT, P_ZABD, corr);
+		MSG_SET(&m, zxid, r.zxid);
+		MSG_SET(&m, prev, z->sent);
+		MSG_SET(&m, origin, (int32_t)get32(r.p));
+		MSG_SET_BYTES(&m, txn, r.p + ZAB_PREFIX, r.len - ZAB_PREFIX);
+		/* A commit that cannot leave is not retried here: zk-treed sees
+		 * the gap at the next one and says TREE_HELLO. */
+		if (ipc_send(&z->d->ipc, P_TREED, &m) < 0)
+			z->commit_drops++;
+		else
+			z->commits_sent++;
+		z->sent = r.zxid;
+		n++;
+	}
+}
+
+void zab_pump_timer(void *arg)
+{
+	zab_pump(arg);
+}
+
+/* The inbox, read here instead of by common/daemon.c so that the end of a
+ * burst is known: that is when the batch is synced and committed. */
+void zab_inbox(void *arg, int fd, uint32_t events)
+{
+	struct zabd *z = arg;
+	struct ipc *ipc = &z->d->ipc;
+	size_t taken = 0;
+
+	(void)fd;
+	(void)events;
+	for (int i = 0; i < ZAB_TAKE_MAX && txnlog_staged(&z->log) < TXNLOG_BATCH_MAX; i++) {
+		struct msg m;
+		void *frame;
+		int rc = ipc_recv(ipc, ipc->in_sock, &m, &frame);
+
+		if (rc == 0)
+			break;
+		if (rc < 0)
+			continue;
+		switch (m.type) {
+		case MSG_GW_WRITE:
+			take_write(z, &m);
+			taken++;
+			break;
+		case MSG_TREE_HELLO:
+			zab_on_hello(z, m.zxid);
+			break;
+		default:
+			warnx("unexpected %s from %s", msg_type_name(m.type),
+			      proc_name(m.sender) ? proc_name(m.sender) : "unknown");
+		}
+		ipc_release(frame);
+	}
+	if (txnlog_staged(&z->log)) {
+		size_t recs = z->log.batch_recs;
+		if (txnlog_sync(&z->log) < 0)
+			fatalx("txn log: sync failed; exiting to reopen the log");
+		z->batches++;
+		if (recs > z->batch_max)
+			z->batch_max = recs;
+	}
+	(void)taken;
+	zab_pump(z);
+}

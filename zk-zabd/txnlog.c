@@ -1,0 +1,643 @@
+/* txnlog.c: segment files, group commit, the open scan that cuts a torn
+ * tail, the epoch file and sequential reading for replay (see txnlog.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include "crc32c.h"
+#include "log.h"
+#include "txnlog.h"
+
+#define SEG_PREFIX "log."
+#define READ_CHUNK (1u << 20)
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)(v >> 32));
+	put32(p + 4, (uint32_t)v);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The CRC covers length and zxid too, so a header that points at the wrong
+ * bytes fails as surely as damaged payload. */
+static uint32_t rec_crc(const uint8_t *hdr, const uint8_t *payload, size_t len)
+{
+	uint32_t c = crc32c(0, hdr, 4);
+	c = crc32c(c, hdr + 8, 8);
+	return crc32c(c, payload, len);
+}
+
+static void seg_name(char *buf, size_t len, int64_t first)
+{
+	snprintf(buf, len, SEG_PREFIX "%016" PRIx64, (uint64_t)first);
+}
+
+static int seg_cmp(const void *a, const void *b)
+{
+	const struct txnlog_seg *x = a, *y = b;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+static int seg_add(struct txnlog *l, int64_t first)
+{
+	if (l->nsegs == l->segcap) {
+		size_t n = l->segcap ? l->segcap * 2 : 64;
+		struct txnlog_seg *s;
+		if (n > TXNLOG_SEGS_MAX)
+			return -1;
+		s = realloc(l->segs, n * sizeof *s);
+		if (!s)
+			return -1;
+		l->segs = s;
+		l->segcap = n;
+	}
+	l->segs[l->nsegs++] = (struct txnlog_seg){ first, 0 };
+	return 0;
+}
+
+static int list_segments(struct txnlog *l, char *err, size_t errlen)
+{
+	DIR *d = fdopendir(dup(l->dirfd));
+	struct dirent *e;
+
+	if (!d) {
+		snprintf(err, errlen, "%s: %s", l->dir, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d))) {
+		const char *hex = e->d_name + strlen(SEG_PREFIX);
+		char *end;
+		unsigned long long v;
+
+		if (strncmp(e->d_name, SEG_PREFIX, strlen(SEG_PREFIX)) != 0 ||
+		    strlen(hex) != 16)
+			continue;
+		errno = 0;
+		v = strtoull(hex, &end, 16);
+		if (errno || *end)
+			continue;
+		if (seg_add(l, (int64_t)v) < 0) {
+			snprintf(err, errlen, "%s: too many segments", l->dir);
+			closedir(d);
+			return -1;
+		}
+	}
+	closedir(d);
+	qsort(l->segs, l->nsegs, sizeof *l->segs, seg_cmp);
+	return 0;
+}
+
+/* --- reading ------------------------------------------------------------ */
+
+static int iter_open_seg(struct txnlog_iter *it)
+{
+	char name[64];
+
+	seg_name(name, sizeof name, it->l->segs[it->seg].first);
+	it->fd = openat(it->l->dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (it->fd < 0) {
+		warn("txnlog: open %s/%s", it->l->dir, name);
+		return -1;
+	}
+	it->off = 0;
+	it->len = it->pos = 0;
+	return 0;
+}
+
+/* Makes need bytes at it->pos available, reading no further than limit.
+ * 1: there; 0: the limit comes first; -1: read error. */
+static int iter_fill(struct txnlog_iter *it, size_t need, off_t limit)
+{
+	off_t at;
+
+	if (it->len - it->pos >= need)
+		return 1;
+	at = it->off + (off_t)it->pos;
+	if (at + (off_t)need > limit)
+		return 0;
+	if (it->pos > 0) {
+		memmove(it->buf, it->buf + it->pos, it->len - it->pos);
+		it->len -= it->pos;
+		it->off += (off_t)it->pos;
+		it->pos = 0;
+	}
+	if (need > it->cap) {
+		size_t c = need < READ_CHUNK ? READ_CHUNK : need;
+		uint8_t *b = realloc(it->buf, c);
+		if (!b) {
+			warnx("txnlog: no memory for a %zu-byte record", need);
+			return -1;
+		}
+		it->buf = b;
+		it->cap = c;
+	}
+	while (it->len < need) {
+		off_t from = it->off + (off_t)it->len;
+		size_t want = it->cap - it->len;
+		ssize_t n;
+
+		if ((off_t)want > limit - from)
+			want = (size_t)(limit - from);
+		n = pread(it->fd, it->buf + it->len, want, from);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			warn("txnlog: read %s", it->l->dir);
+			return -1;
+		}
+		if (n == 0)
+			return 0;	/* file shorter than limit */
+		it->len += (size_t)n;
+	}
+	return 1;
+}
+
+enum { REC_OK, REC_END, REC_BAD, REC_ERR };
+
+/* Reads the record at it->pos (limit: end of readable bytes) and checks it
+ * against prev, the zxid before it. */
+static int iter_rec(struct txnlog_iter *it, off_t limit, int64_t prev,
+		    struct txnlog_rec *r, size_t *reclen)
+{
+	static const uint8_t zero[TXNLOG_HDR];
+	const uint8_t *h;
+	uint32_t len;
+	int rc = iter_fill(it, TXNLOG_HDR, limit);
+
+	if (rc < 0)
+		return REC_ERR;
+	if (rc == 0) {
+		/* Fewer bytes than a header: the end, or a torn header. */
+		off_t left = limit - (it->off + (off_t)it->pos);
+		if (left <= 0)
+			return REC_END;
+		rc = iter_fill(it, (size_t)left, limit);
+		if (rc < 0)
+			return REC_ERR;
+		if (rc == 0)
+			return REC_END;	/* file shorter than limit */
+		return memcmp(it->buf + it->pos, zero, (size_t)left) ? REC_BAD : REC_END;
+	}
+	h = it->buf + it->pos;
+	if (memcmp(h, zero, TXNLOG_HDR) == 0)
+		return REC_END;
+	len = get32(h);
+	if (len > TXNLOG_REC_MAX)
+		return REC_BAD;
+	rc = iter_fill(it, TXNLOG_HDR + len, limit);
+	if (rc < 0)
+		return REC_ERR;
+	if (rc == 0)
+		return REC_BAD;
+	h = it->buf + it->pos;
+	if (rec_crc(h, h + TXNLOG_HDR, len) != get32(h + 4))
+		return REC_BAD;
+	r->zxid = (int64_t)get64(h + 8);
+	if (r->zxid <= prev)
+		return REC_BAD;
+	r->p = h + TXNLOG_HDR;
+	r->len = len;
+	*reclen = TXNLOG_HDR + len;
+	return REC_OK;
+}
+
+/* Scans segment i from the start; sets its end and *last, *bad. */
+static int scan_seg(struct txnlog *l, size_t i, int64_t *last, int *bad)
+{
+	struct txnlog_iter it = { .l = l, .seg = i, .fd = -1 };
+	struct txnlog_rec r;
+	struct stat st;
+	size_t n;
+	int rc = -1;
+
+	*bad = 0;
+	if (iter_open_seg(&it) < 0)
+		return -1;
+	if (fstat(it.fd, &st) < 0) {
+		warn("txnlog: stat segment");
+		goto out;
+	}
+	for (;;) {
+		int k = iter_rec(&it, st.st_size, *last, &r, &n);
+		if (k == REC_ERR)
+			goto out;
+		if (k != REC_OK) {
+			*bad = k == REC_BAD;
+			break;
+		}
+		*last = r.zxid;
+		it.pos += n;
+		l->found_records++;
+	}
+	l->segs[i].end = it.off + (off_t)it.pos;
+	if (*bad)
+		l->dropped_bytes += (uint64_t)(st.st_size - l->segs[i].end);
+	rc = 0;
+out:
+	txnlog_iter_end(&it);
+	return rc;
+}
+
+int txnlog_iter_start(struct txnlog *l, struct txnlog_iter *it, int64_t after)
+{
+	memset(it, 0, sizeof *it);
+	it->l = l;
+	it->fd = -1;
+	it->after = after;
+	for (size_t i = 0; i < l->nsegs; i++)
+		if (after == INT64_MAX || l->segs[i].first <= after + 1)
+			it->seg = i;
+	return 0;
+}
+
+int txnlog_iter_next(struct txnlog_iter *it, struct txnlog_rec *r)
+{
+	struct txnlog *l = it->l;
+
+	for (;;) {
+		size_t n;
+		int k;
+
+		if (it->seg >= l->nsegs)
+			return 0;
+		if (it->fd < 0 && iter_open_seg(it) < 0)
+			return -1;
+		/* Only synced bytes: segs[].end moves on each sync. */
+		k = iter_rec(it, l->segs[it->seg].end, INT64_MIN, r, &n);
+		if (k == REC_ERR)
+			return -1;
+		if (k == REC_BAD) {
+			warnx("txnlog: bad record in segment %016" PRIx64 " at %lld",
+			      (uint64_t)l->segs[it->seg].first,
+			      (long long)(it->off + (off_t)it->pos));
+			return -1;
+		}
+		if (k == REC_END) {
+			if (it->seg + 1 >= l->nsegs)
+				return 0;
+			close(it->fd);
+			it->fd = -1;
+			it->seg++;
+			continue;
+		}
+		it->pos += n;
+		if (r->zxid <= it->after)
+			continue;
+		it->after = r->zxid;
+		return 1;
+	}
+}
+
+void txnlog_iter_end(struct txnlog_iter *it)
+{
+	if (it->fd >= 0)
+		close(it->fd);
+	it->fd = -1;
+	free(it->buf);
+	it->buf = NULL;
+	it->cap = it->len = it->pos = 0;
+}
+
+/* --- open --------------------------------------------------------------- */
+
+static int set_aside(struct txnlog *l, size_t i)
+{
+	char name[64], bad[80];
+
+	seg_name(name, sizeof name, l->segs[i].first);
+	snprintf(bad, sizeof bad, "%s.bad", name);
+	if (renameat(l->dirfd, name, l->dirfd, bad) < 0) {
+		warn("txnlog: rename %s/%s", l->dir, name);
+		return -1;
+	}
+	warnx("txnlog: %s/%s follows a bad record: kept aside as %s", l->dir, name, bad);
+	return 0;
+}
+
+static int open_last(struct txnlog *l, char *err, size_t errlen)
+{
+	struct txnlog_seg *s = &l->segs[l->nsegs - 1];
+	char name[64];
+	struct stat st;
+
+	seg_name(name, sizeof name, s->first);
+	l->fd = openat(l->dirfd, name, O_RDWR | O_CLOEXEC);
+	if (l->fd < 0 || fstat(l->fd, &st) < 0) {
+		snprintf(err, errlen, "%s/%s: %s", l->dir, name, strerror(errno));
+		return -1;
+	}
+	/* Cut the torn tail (and the zero fill, refilled at the next sync)
+	 * so that it can never be read as records. */
+	if (st.st_size != s->end) {
+		if (ftruncate(l->fd, s->end) < 0 || fdatasync(l->fd) < 0) {
+			snprintf(err, errlen, "%s/%s: truncate: %s", l->dir, name,
+				 strerror(errno));
+			return -1;
+		}
+	}
+	l->alloc_end = s->end;
+	return 0;
+}
+
+int txnlog_open(struct txnlog *l, const char *dir, char *err, size_t errlen)
+{
+	int64_t last = 0;
+
+	memset(l, 0, sizeof *l);
+	l->fd = l->dirfd = -1;
+	l->seg_max = TXNLOG_SEG_MAX;
+	if (snprintf(l->dir, sizeof l->dir, "%s", dir) >= (int)sizeof l->dir) {
+		snprintf(err, errlen, "txn log dir: path too long");
+		return -1;
+	}
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	l->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (l->dirfd < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (list_segments(l, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < l->nsegs; i++) {
+		int bad;
+		if (scan_seg(l, i, &last, &bad) < 0) {
+			snprintf(err, errlen, "%s: cannot scan the log", dir);
+			return -1;
+		}
+		if (!bad)
+			continue;
+		l->bad_tail = 1;
+		warnx("txnlog: %s: torn or corrupt record after zxid 0x%" PRIx64
+		      ": log cut there", dir, (uint64_t)last);
+		/* A segment left without a record goes aside too. */
+		for (size_t j = l->segs[i].end ? i + 1 : i; j < l->nsegs; j++)
+			if (set_aside(l, j) < 0) {
+				snprintf(err, errlen, "%s: cannot set aside a segment", dir);
+				return -1;
+			}
+		l->nsegs = l->segs[i].end ? i + 1 : i;
+		break;
+	}
+	/* A last segment without a record was made just before a crash:
+	 * drop it so that the next sync names a new one by its first zxid. */
+	while (l->nsegs > 0 && l->segs[l->nsegs - 1].end == 0) {
+		char name[64];
+		seg_name(name, sizeof name, l->segs[l->nsegs - 1].first);
+		if (unlinkat(l->dirfd, name, 0) < 0) {
+			snprintf(err, errlen, "%s/%s: %s", dir, name, strerror(errno));
+			return -1;
+		}
+		l->nsegs--;
+	}
+	if (l->nsegs > 0 && open_last(l, err, errlen) < 0)
+		return -1;
+	if (fsync(l->dirfd) < 0) {
+		snprintf(err, errlen, "%s: fsync: %s", dir, strerror(errno));
+		return -1;
+	}
+	l->last_zxid = l->staged_last = last;
+	return 0;
+}
+
+void txnlog_close(struct txnlog *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	if (l->dirfd >= 0)
+		close(l->dirfd);
+	free(l->segs);
+	free(l->batch);
+	l->fd = l->dirfd = -1;
+	l->segs = NULL;
+	l->batch = NULL;
+	l->nsegs = l->segcap = l->batch_len = l->batch_cap = 0;
+}
+
+/* --- writing ------------------------------------------------------------ */
+
+int txnlog_append(struct txnlog *l, int64_t zxid, const void *a, size_t alen,
+		  const void *b, size_t blen)
+{
+	size_t len = alen + blen, need;
+	uint8_t *h;
+
+	if (zxid <= l->staged_last || len > TXNLOG_REC_MAX)
+		return -1;
+	need = l->batch_len + TXNLOG_HDR + len;
+	if (need > l->batch_cap) {
+		size_t c = l->batch_cap ? l->batch_cap : 1u << 20;
+		uint8_t *p;
+		while (c < need)
+			c *= 2;
+		p = realloc(l->batch, c);
+		if (!p)
+			return -1;
+		l->batch = p;
+		l->batch_cap = c;
+	}
+	h = l->batch + l->batch_len;
+	put32(h, (uint32_t)len);
+	put64(h + 8, (uint64_t)zxid);
+	if (alen)
+		memcpy(h + TXNLOG_HDR, a, alen);
+	if (blen)
+		memcpy(h + TXNLOG_HDR + alen, b, blen);
+	put32(h + 4, rec_crc(h, h + TXNLOG_HDR, len));
+	l->batch_len = need;
+	l->batch_recs++;
+	l->staged_last = zxid;
+	return 0;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n, off_t at)
+{
+	while (n > 0) {
+		ssize_t k = pwrite(fd, p, n, at);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+		at += k;
+	}
+	return 0;
+}
+
+/* The first staged record's zxid names a new segment. */
+static int roll(struct txnlog *l)
+{
+	int64_t first = (int64_t)get64(l->batch + 8);
+	char name[64];
+	int fd;
+
+	if (l->fd >= 0) {
+		/* Its records are synced; the zero fill is only cosmetic. */
+		if (ftruncate(l->fd, l->segs[l->nsegs - 1].end) < 0)
+			warn("txnlog: trim segment");
+		close(l->fd);
+		l->fd = -1;
+	}
+	seg_name(name, sizeof name, first);
+	fd = openat(l->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		warn("txnlog: create %s/%s", l->dir, name);
+		return -1;
+	}
+	/* The new name must be durable before any of its records counts. */
+	if (fsync(l->dirfd) < 0 || seg_add(l, first) < 0) {
+		warn("txnlog: add segment %s/%s", l->dir, name);
+		close(fd);
+		return -1;
+	}
+	l->fd = fd;
+	l->alloc_end = 0;
+	return 0;
+}
+
+static int prealloc(struct txnlog *l, off_t need)
+{
+	static const uint8_t zeros[64 << 10];
+	off_t to = (need + TXNLOG_PREALLOC - 1) / TXNLOG_PREALLOC * TXNLOG_PREALLOC;
+
+	while (l->alloc_end < to) {
+		size_t n = sizeof zeros;
+		if ((off_t)n > to - l->alloc_end)
+			n = (size_t)(to - l->alloc_end);
+		if (write_all(l->fd, zeros, n, l->alloc_end) < 0)
+			return -1;
+		l->alloc_end += (off_t)n;
+	}
+	return 0;
+}
+
+int txnlog_sync(struct txnlog *l)
+{
+	int64_t t0;
+	off_t end;
+	uint64_t us;
+
+	if (l->batch_len == 0)
+		return 0;
+	t0 = now_us();
+	if (l->fd < 0 || (size_t)l->segs[l->nsegs - 1].end >= l->seg_max)
+		if (roll(l) < 0)
+			return -1;
+	end = l->segs[l->nsegs - 1].end;
+	if (prealloc(l, end + (off_t)l->batch_len) < 0 ||
+	    write_all(l->fd, l->batch, l->batch_len, end) < 0) {
+		warn("txnlog: write %s", l->dir);
+		return -1;
+	}
+	if (fdatasync(l->fd) < 0) {
+		warn("txnlog: fdatasync %s", l->dir);
+		return -1;
+	}
+	l->segs[l->nsegs - 1].end = end + (off_t)l->batch_len;
+	l->last_zxid = l->staged_last;
+	l->records += l->batch_recs;
+	l->bytes += l->batch_len;
+	l->syncs++;
+	us = (uint64_t)(now_us() - t0);
+	l->sync_us_total += us;
+	if (us > l->sync_us_max)
+		l->sync_us_max = us;
+	l->batch_len = l->batch_recs = 0;
+	/* Keep a big buffer from one burst from staying forever. */
+	if (l->batch_cap > (8u << 20)) {
+		free(l->batch);
+		l->batch = NULL;
+		l->batch_cap = 0;
+	}
+	return 0;
+}
+
+/* --- epoch file --------------------------------------------------------- */
+
+int txnlog_epoch_read(struct txnlog *l, int64_t *current, int64_t *accepted)
+{
+	char buf[128];
+	long long c, a;
+	ssize_t n;
+	int fd = openat(l->dirfd, "epoch", O_RDONLY | O_CLOEXEC);
+
+	*current = *accepted = 0;
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0) {
+		warn("txnlog: open %s/epoch", l->dir);
+		return -1;
+	}
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n < 0) {
+		warn("txnlog: read %s/epoch", l->dir);
+		return -1;
+	}
+	buf[n] = '\0';
+	if (sscanf(buf, "%lld %lld", &c, &a) != 2 || c < 0 || a < c ||
+	    c > UINT32_MAX || a > UINT32_MAX) {
+		warnx("txnlog: %s/epoch: malformed", l->dir);
+		return -1;
+	}
+	*current = c;
+	*accepted = a;
+	return 0;
+}
+
+int txnlog_epoch_write(struct txnlog *l, int64_t current, int64_t accepted)
+{
+	char buf[128];
+	int n = snprintf(buf, sizeof buf, "%lld %lld\n", (long long)current,
+			 (long long)accepted);
+	int fd = openat(l->dirfd, "epoch.tmp", O_WRONLY | O_CREAT | O_TRUNC |
+			O_CLOEXEC, 0640);
+
+	if (fd < 0) {
+		warn("txnlog: create %s/epoch.tmp", l->dir);
+		return -1;
+	}
+	if (write_all(fd, (const uint8_t *)buf, (size_t)n, 0) < 0 || fsync(fd) < 0) {
+		warn("txnlog: write %s/epoch.tmp", l->dir);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (renameat(l->dirfd, "epoch.tmp", l->dirfd, "epoch") < 0 ||
+	    fsync(l->dirfd) < 0) {
+		warn("txnlog: replace %s/epoch", l->dir);
+		return -1;
+	}
+	return 0;
+}

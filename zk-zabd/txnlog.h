@@ -1,0 +1,113 @@
+/* txnlog.h: the txn log, the durable record of every txn of this node.
+ *
+ * <dir>/log.<first zxid, 16 hex digits> are append-only segment files.
+ * Each record is a 16-byte header then the payload:
+ *   u32 payload length | u32 CRC-32C of (length, zxid, payload) | i64 zxid
+ * all big-endian. zxids strictly increase through the whole log.
+ *
+ * Group commit: txnlog_append() only stages a record in memory;
+ * txnlog_sync() writes every staged record with one write and makes them
+ * durable with one fdatasync. A record counts as logged (and may be
+ * acknowledged) only after txnlog_sync() returned 0.
+ *
+ * Segments are preallocated with zeros so that the fdatasync of a batch
+ * rarely has file size metadata to write. On open, every segment is
+ * scanned; the log ends at the first all-zero header, and a record with a
+ * bad length, a bad CRC or a zxid that does not increase (a torn or
+ * corrupt write) ends it too: the segment is truncated there and any later
+ * segment is set aside as <name>.bad, so a damaged record is never read.
+ *
+ * Retention: every segment is kept. zk-treed's LMDB env may lag the log
+ * (it does not sync every txn), and the log is what replays it, so no
+ * segment is deleted by this module.
+ *
+ * The epoch file <dir>/epoch holds "currentEpoch acceptedEpoch", replaced
+ * atomically (write, fsync, rename, fsync dir). */
+#ifndef ZK_TXNLOG_H
+#define ZK_TXNLOG_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define TXNLOG_HDR		16
+#define TXNLOG_REC_MAX		(17u << 20)	/* payload cap: a txn plus a prefix */
+#define TXNLOG_SEG_MAX		(64u << 20)	/* start a new segment past this */
+#define TXNLOG_PREALLOC		(4u << 20)	/* zero-fill ahead in this step */
+#define TXNLOG_BATCH_MAX	(64u << 20)	/* staged bytes before a forced sync */
+#define TXNLOG_SEGS_MAX		65536
+
+struct txnlog_seg {
+	int64_t first;		/* zxid in the name (first record, if any) */
+	off_t end;		/* end of the valid records */
+};
+
+struct txnlog {
+	char dir[4096];
+	int dirfd;
+	int fd;			/* last segment, -1 until the first sync */
+	off_t alloc_end;	/* file size: valid data then zeros */
+	struct txnlog_seg *segs;
+	size_t nsegs, segcap;
+	int64_t last_zxid;	/* last durable record, 0 if none */
+	int64_t staged_last;	/* last staged record, or last_zxid */
+	uint8_t *batch;		/* staged records, encoded */
+	size_t batch_len, batch_cap, batch_recs;
+	size_t seg_max;		/* TXNLOG_SEG_MAX; tests make it small */
+
+	/* counters for status */
+	uint64_t records;	/* synced records since open */
+	uint64_t syncs;		/* fdatasync calls for batches */
+	uint64_t bytes;		/* synced bytes since open */
+	uint64_t sync_us_total;	/* time in write+fdatasync */
+	uint64_t sync_us_max;
+	uint64_t found_records;	/* valid records found by the open scan */
+	uint64_t dropped_bytes;	/* bad tail bytes cut by the open scan */
+	int bad_tail;		/* the open scan found a torn/corrupt record */
+};
+
+/* Opens (creating dir's files as needed) and scans the log in dir, cutting
+ * a bad tail. Returns 0, or -1 with a reason in err. */
+int txnlog_open(struct txnlog *l, const char *dir, char *err, size_t errlen);
+void txnlog_close(struct txnlog *l);
+
+/* Stages a record whose payload is a then b (b may be NULL). zxid must be
+ * greater than every earlier one. Returns 0, or -1 (bad zxid, too big, no
+ * memory) and nothing is staged. */
+int txnlog_append(struct txnlog *l, int64_t zxid, const void *a, size_t alen,
+		  const void *b, size_t blen);
+/* Bytes staged and not yet synced. */
+static inline size_t txnlog_staged(const struct txnlog *l) { return l->batch_len; }
+
+/* Writes and fdatasyncs everything staged. Returns 0, or -1 (logged): the
+ * log can no longer be trusted and the caller must exit and reopen it. */
+int txnlog_sync(struct txnlog *l);
+
+/* Epoch file: 0 with both values (0 0 when absent), or -1 (logged). */
+int txnlog_epoch_read(struct txnlog *l, int64_t *current, int64_t *accepted);
+int txnlog_epoch_write(struct txnlog *l, int64_t current, int64_t accepted);
+
+/* Reading synced records in zxid order, for replay. */
+struct txnlog_iter {
+	struct txnlog *l;
+	size_t seg;		/* index in l->segs */
+	int fd;			/* open segment, or -1 */
+	off_t off;		/* file offset of buf[0] */
+	uint8_t *buf;
+	size_t len, pos, cap;
+	int64_t after;		/* skip records up to this zxid */
+};
+
+struct txnlog_rec {
+	int64_t zxid;
+	const uint8_t *p;	/* payload, valid until the next call */
+	size_t len;
+};
+
+/* Positions it on the first record with zxid > after. 0 or -1. */
+int txnlog_iter_start(struct txnlog *l, struct txnlog_iter *it, int64_t after);
+/* 1 with the next durable record, 0 at the end of the synced log (call
+ * again later for more), -1 on a read error or a bad record (logged). */
+int txnlog_iter_next(struct txnlog_iter *it, struct txnlog_rec *r);
+void txnlog_iter_end(struct txnlog_iter *it);
+
+#endif

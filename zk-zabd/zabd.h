@@ -1,0 +1,68 @@
+/* zabd.h: state of zk-zabd shared by its files.
+ *
+ * The write pipeline of a leader (standalone is an ensemble of one):
+ *   inbox: every waiting GW_WRITE is prepped (zxid assigned, txn built,
+ *          error txns included) and staged in the txn log;
+ *   sync:  one write + one fdatasync for all of them (group commit);
+ *   commit: the commit pump reads the synced log after `sent` and sends
+ *          ZAB_COMMIT{zxid, prev, origin, corr, txn} to zk-treed in zxid
+ *          order, a bounded number per loop turn.
+ * Live commits and replay are the same pump: TREE_HELLO{zxid} (zk-treed
+ * started or saw a gap) only moves `sent` back to the tree's zxid.
+ *
+ * A log record's payload is a 12-byte prefix, i32 origin then u64 corr
+ * (big-endian), then the txn (common/txn.h). The prefix lets a replayed
+ * commit still answer its request when the gateway is the same process. */
+#ifndef ZK_ZABD_H
+#define ZK_ZABD_H
+#include <stdint.h>
+#include "daemon.h"
+#include "jute.h"
+#include "prep.h"
+#include "treedb.h"
+#include "txnlog.h"
+
+#define ZAB_PREFIX		12
+#define ZAB_TAKE_MAX		4096	/* inbox messages per loop turn */
+#define ZAB_PUMP_MAX		4096	/* commits sent per loop turn */
+#define ZAB_TREED_QUEUE_MAX	8192	/* stop pumping while this many wait */
+
+struct zabd {
+	struct daemon *d;
+	struct txnlog log;
+	char logdir[4096];
+	char treedir[4096];
+
+	struct treedb tree;
+	int tree_open;
+	struct prep *prep;		/* NULL until the tree env opens */
+	struct jute_buf txn;		/* scratch for one prepped txn */
+
+	int leader;
+	int64_t epoch;			/* current epoch (persisted) */
+	int64_t next_zxid;		/* the next zxid to assign */
+
+	/* commit pump */
+	struct txnlog_iter it;
+	int it_open;
+	int64_t sent;			/* last zxid sent to zk-treed */
+	int64_t hello_zxid;		/* zxid of the last TREE_HELLO, -1 none */
+	int64_t hello_ms;		/* when it was acted on */
+
+	/* counters */
+	uint64_t writes, replies, batches, commits_sent, commit_drops;
+	uint64_t hellos, replayed;
+	size_t batch_max;
+	int64_t sync_us_last;
+};
+
+/* pipeline.c */
+int zab_start(struct zabd *z);
+int zab_open_tree(struct zabd *z);
+void zab_tree_timer(void *arg);
+void zab_pump_timer(void *arg);
+void zab_inbox(void *arg, int fd, uint32_t events);
+void zab_pump(struct zabd *z);
+void zab_on_hello(struct zabd *z, int64_t zxid);
+
+#endif
