@@ -1,0 +1,208 @@
+"""Handshake and sessions: new, resume with id+passwd, expiry, timeout
+negotiation, close; ephemerals removed on close and on expiry."""
+
+import time
+
+import rawzk
+import zkt
+
+
+class SessionTest(zkt.ZkCase):
+
+    def limits(self):
+        conf = zkt.server_conf()
+        self.assertIn("minSessionTimeout", conf, "conf lacks the minimum")
+        self.assertIn("maxSessionTimeout", conf, "conf lacks the maximum")
+        return int(conf["minSessionTimeout"]), int(conf["maxSessionTimeout"])
+
+    def test_handshake_45_bytes(self):
+        r = self.raw(connect=False)
+        resp = r.connect(10000, read_only=False)
+        self.assertEqual(resp["size"], 37)
+        self.assertEqual(resp["protocol"], 0)
+        self.assertNotEqual(resp["session_id"], 0)
+        self.assertEqual(len(resp["passwd"]), 16)
+        self.assertIs(resp["read_only"], False)
+
+    def test_handshake_44_bytes_old_client(self):
+        # A request without the readOnly byte gets a reply without it.
+        r = self.raw(connect=False)
+        resp = r.connect(10000, read_only=None)
+        self.assertEqual(resp["size"], 36)
+        self.assertIsNone(resp["read_only"])
+        self.assertGreater(resp["timeout"], 0)
+        self.assertEqual(len(resp["passwd"]), 16)
+        # The session is usable.
+        _, rep = r.exists("/zookeeper")
+        self.assertEqual(rep.err, 0)
+
+    def test_sessions_are_distinct(self):
+        a, b = self.raw(), self.raw()
+        self.assertNotEqual(a.session_id, b.session_id)
+
+    def test_timeout_negotiation(self):
+        lo, hi = self.limits()
+        self.assertLess(lo, hi)
+        cases = [(1, lo), (lo, lo), (hi, hi), (hi * 10, hi)]
+        mid = (lo + hi) // 2
+        cases.append((mid, mid))
+        for asked, want in cases:
+            r = self.raw(connect=False)
+            resp = r.connect(asked)
+            self.assertEqual(resp["timeout"], want,
+                             "asked %d (min %d max %d)" % (asked, lo, hi))
+
+    def test_resume_with_id_and_passwd(self):
+        a = self.raw()
+        path = self.p("eph")
+        _, rep = a.create(path, b"x", flags=1)
+        self.assertEqual(rep.err, 0)
+        sid, pw = a.session_id, a.passwd
+        a.close()  # drop the socket, not the session
+        b = self.raw(connect=False)
+        resp = b.connect(10000, session_id=sid, passwd=pw,
+                         last_zxid=a.last_zxid)
+        self.assertEqual(resp["session_id"], sid)
+        self.assertEqual(resp["passwd"], pw)
+        self.assertGreater(resp["timeout"], 0)
+        st = self.zk.exists(path)
+        self.assertIsNotNone(st, "ephemeral lost on resume")
+        self.assertEqual(st.ephemeralOwner, sid)
+
+    def test_resume_steals_the_old_connection(self):
+        a = self.raw()
+        b = self.raw(connect=False)
+        resp = b.connect(10000, session_id=a.session_id, passwd=a.passwd)
+        self.assertEqual(resp["session_id"], a.session_id)
+        # The server closes the session's previous connection.
+        with self.assertRaises((rawzk.Closed, ConnectionError)):
+            a.ping()
+            a.ping()
+        self.assertEqual(b.ping(), [])
+
+    def test_kazoo_resume_with_client_id(self):
+        a = self.raw()
+        sid, pw = a.session_id, a.passwd
+        a.close()
+        c = self.client(client_id=(sid, pw))
+        self.assertEqual(c.client_id[0], sid)
+        c.create(self.p("k"), ephemeral=True)
+        self.assertEqual(self.zk.exists(self.p("k")).ephemeralOwner, sid)
+
+    def test_wrong_password_is_expired_reply(self):
+        a = self.raw()
+        bad = bytes(b ^ 0xFF for b in a.passwd)
+        b = self.raw(connect=False)
+        resp = b.connect(10000, session_id=a.session_id, passwd=bad)
+        self.assertEqual(resp["timeout"], 0)
+        self.assertEqual(resp["session_id"], 0)
+        self.assertEqual(resp["passwd"], b"\0" * 16)
+        self.assertEqual(resp["size"], 37)
+        # ... and then the server closes the connection.
+        with self.assertRaises((rawzk.Closed, ConnectionError)):
+            b.ping()
+
+    def test_unknown_session_is_expired_reply(self):
+        b = self.raw(connect=False)
+        resp = b.connect(10000, session_id=0x0123456789abcdef,
+                         passwd=b"\x01" * 16)
+        self.assertEqual((resp["timeout"], resp["session_id"],
+                          resp["passwd"]), (0, 0, b"\0" * 16))
+
+    def test_client_zxid_ahead_is_refused(self):
+        # A client that has seen more than the server must go elsewhere:
+        # the server closes without any reply.
+        b = self.raw(connect=False)
+        with self.assertRaises((rawzk.Closed, ConnectionError)):
+            b.connect(10000, last_zxid=0x7fffffff00000000)
+
+    def test_close_session_removes_ephemerals_and_fires_watch(self):
+        other = self.client()
+        path = self.p("e")
+        other.create(path, b"v", ephemeral=True)
+        log = zkt.EventLog()
+        self.assertIsNotNone(self.zk.exists(path, watch=log))
+        other.stop()
+        ev = log.wait(1)[0]
+        self.assertEqual((ev.type, ev.path), ("DELETED", path))
+        self.assertIsNone(self.zk.exists(path))
+
+    def test_close_session_reply_then_close(self):
+        a = self.raw()
+        sid, pw = a.session_id, a.passwd
+        _, rep = a.close_session()
+        self.assertEqual(rep.err, 0)
+        with self.assertRaises((rawzk.Closed, ConnectionError)):
+            a.ping()
+        b = self.raw(connect=False)
+        resp = b.connect(10000, session_id=sid, passwd=pw)
+        self.assertEqual(resp["timeout"], 0, "closed session resumed")
+
+    def test_expiry_removes_ephemerals_and_refuses_resume(self):
+        lo, _ = self.limits()
+        a = self.raw(connect=False)
+        resp = a.connect(lo)
+        self.assertEqual(resp["timeout"], lo)
+        path = self.p("exp")
+        _, rep = a.create(path, b"", flags=1)
+        self.assertEqual(rep.err, 0)
+        sid, pw = a.session_id, a.passwd
+        log = zkt.EventLog()
+        self.assertIsNotNone(self.zk.exists(path, watch=log))
+        t0 = time.monotonic()
+        a.close()  # silent: no closeSession, so only expiry can end it
+        ev = log.wait(1, secs=3.0 * lo / 1000 + 5)[0]
+        waited = time.monotonic() - t0
+        self.assertEqual((ev.type, ev.path), ("DELETED", path))
+        # Not before the timeout (allow one tick of rounding down).
+        self.assertGreater(waited, lo / 1000.0 * 0.5)
+        b = self.raw(connect=False)
+        resp = b.connect(10000, session_id=sid, passwd=pw)
+        self.assertEqual((resp["timeout"], resp["session_id"],
+                          resp["passwd"]), (0, 0, b"\0" * 16))
+
+    def test_kazoo_resume_of_expired_session_gets_new_one(self):
+        lo, _ = self.limits()
+        a = self.raw(connect=False)
+        a.connect(lo)
+        sid, pw = a.session_id, a.passwd
+        path = self.p("gone")
+        a.create(path, b"", flags=1)
+        a.close()
+        zkt.wait_for(lambda: self.zk.exists(path) is None,
+                     3.0 * lo / 1000 + 5, "expiry of the raw session")
+        # kazoo treats the expired reply as a lost session and starts over
+        # with a fresh one.
+        c = self.client(client_id=(sid, pw))
+        zkt.wait_for(lambda: c.connected, 15, "a new session")
+        self.assertNotEqual(c.client_id[0], sid)
+        self.assertNotEqual(c.client_id[0], 0)
+        c.create(path, ephemeral=True)
+        self.assertEqual(self.zk.exists(path).ephemeralOwner, c.client_id[0])
+
+    def test_ping_keeps_session(self):
+        lo, _ = self.limits()
+        a = self.raw(connect=False)
+        a.connect(lo)
+        path = self.p("alive")
+        a.create(path, b"", flags=1)
+        # Ping at a third of the timeout for two full timeouts.
+        deadline = time.monotonic() + 2.0 * lo / 1000
+        while time.monotonic() < deadline:
+            self.assertEqual(a.ping(), [])
+            time.sleep(lo / 3000.0)
+        self.assertIsNotNone(self.zk.exists(path), "session expired "
+                             "although it pinged")
+
+    def test_reply_zxid_tracks_writes(self):
+        a = self.raw()
+        _, r1 = a.create(self.p("z1"))
+        _, r2 = a.create(self.p("z2"))
+        self.assertEqual(r1.err, 0)
+        self.assertGreater(r2.zxid, r1.zxid)
+        _, r3 = a.exists(self.p("z2"))
+        st = r3.reader().stat()
+        self.assertEqual(st["czxid"], r2.zxid)
+        self.assertGreaterEqual(r3.zxid, r2.zxid)
+        # A ping reply is not a request reply: xid -2 echoed.
+        self.assertEqual(a.ping(), [])
