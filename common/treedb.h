@@ -40,6 +40,8 @@ struct treedb {
 	MDB_env *env;
 	MDB_dbi nodes, acls, aclidx, sessions, ephem, meta;
 	int rdonly;
+	uint8_t *scratch;	/* writes: a node value being built */
+	size_t scratch_cap;
 };
 
 /* Opens the environment in directory dir (which must exist). rw: create

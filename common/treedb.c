@@ -1,0 +1,647 @@
+/* treedb.c: the tree's LMDB environment: layout, fresh tree, reads and the
+ * writes zk-treed makes (see treedb.h for the layout).
+ *
+ * Durability: zk-treed opens the env with MDB_NOSYNC. A txn committed to
+ * LMDB is in the page cache at once (so kill -9 of any process loses
+ * nothing), but may be lost, never corrupted, by a crash of the whole
+ * machine. That is safe because the txn log (zk-zabd) is the durable
+ * record: zk-zabd replays to zk-treed every txn after the tree's last
+ * applied zxid, which is stored in the same LMDB txn as the changes, and
+ * keeps every log segment. zk-treed calls mdb_env_sync() periodically to
+ * bound that replay. */
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "log.h"
+#include "treedb.h"
+
+/* Node value header: fixed offsets, read with memcpy (LMDB values are only
+ * 2-byte aligned). */
+enum {
+	NV_CZXID = 0, NV_MZXID = 8, NV_PZXID = 16, NV_CTIME = 24, NV_MTIME = 32,
+	NV_OWNER = 40, NV_VERSION = 48, NV_AVERSION = 52, NV_CVERSION = 56,
+	NV_NCHILD = 60, NV_ACL = 64, NV_DLEN = 68, NV_HDR = 72
+};
+
+#define KEY_MAX 511		/* LMDB's default maximum key size */
+#define CONTAINER_OWNER ((int64_t)INT64_MIN)
+#define TTL_MARK 0xff00000000000000ull
+
+static int64_t get64(const uint8_t *p) { int64_t v; memcpy(&v, p, 8); return v; }
+static int32_t get32(const uint8_t *p) { int32_t v; memcpy(&v, p, 4); return v; }
+static void put64(uint8_t *p, int64_t v) { memcpy(p, &v, 8); }
+static void put32(uint8_t *p, int32_t v) { memcpy(p, &v, 4); }
+
+int tree_owner_is_ephemeral(int64_t owner)
+{
+	if (owner == 0 || owner == CONTAINER_OWNER)
+		return 0;
+	return ((uint64_t)owner & TTL_MARK) != TTL_MARK;
+}
+
+/* Node key of path: "<dir>\0<name>", the root is "/". Returns the key
+ * length, or 0 if the path cannot be a stored node. "" means "/". */
+static size_t node_key(const char *path, size_t len, uint8_t *key)
+{
+	size_t s;
+
+	if (len == 0 || (len == 1 && path[0] == '/')) {
+		key[0] = '/';
+		return 1;
+	}
+	if (path[0] != '/' || len > TREEDB_PATH_MAX || memchr(path, '\0', len))
+		return 0;
+	for (s = len - 1; path[s] != '/'; s--)
+		;
+	memcpy(key, path, s);
+	key[s] = '\0';
+	memcpy(key + s + 1, path + s + 1, len - s - 1);
+	return len;	/* same length: the '/' became the 0 */
+}
+
+/* Prefix of the keys of the children of path: "<path>\0" ("\0" for "/"). */
+static size_t child_prefix(const char *path, size_t len, uint8_t *key)
+{
+	if (len == 0 || (len == 1 && path[0] == '/')) {
+		key[0] = '\0';
+		return 1;
+	}
+	if (len >= KEY_MAX)
+		return 0;
+	memcpy(key, path, len);
+	key[len] = '\0';
+	return len + 1;
+}
+
+static int lmdb_fail(const char *what, int rc)
+{
+	warnx("tree: %s: %s", what, mdb_strerror(rc));
+	return -1;
+}
+
+/* ---- open ------------------------------------------------------------ */
+
+static int put_meta64(struct treedb *t, MDB_txn *txn, const char *k, int64_t v)
+{
+	MDB_val key = { strlen(k), (void *)k }, val = { 8, &v };
+	int rc = mdb_put(txn, t->meta, &key, &val, 0);
+
+	return rc ? lmdb_fail("put meta", rc) : 0;
+}
+
+static int64_t get_meta64(struct treedb *t, MDB_txn *txn, const char *k)
+{
+	MDB_val key = { strlen(k), (void *)k }, val;
+	int rc = mdb_get(txn, t->meta, &key, &val);
+
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return lmdb_fail("get meta", rc);
+	if (val.mv_size != 8) {
+		warnx("tree: meta %s: bad size %zu", k, val.mv_size);
+		return -1;
+	}
+	return get64(val.mv_data);
+}
+
+/* The znodes of a fresh server, with Apache's Stat values (all zero;
+ * /zookeeper/config gets aversion -1 and READ for everyone). */
+static int fresh_tree(struct treedb *t, MDB_txn *txn)
+{
+	static const uint8_t open_acl[] = {
+		0, 0, 0, 1, 0, 0, 0, 31, 0, 0, 0, 5, 'w', 'o', 'r', 'l', 'd',
+		0, 0, 0, 6, 'a', 'n', 'y', 'o', 'n', 'e'
+	};
+	static const uint8_t read_acl[] = {
+		0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 5, 'w', 'o', 'r', 'l', 'd',
+		0, 0, 0, 6, 'a', 'n', 'y', 'o', 'n', 'e'
+	};
+	static const struct { const char *path; int nchild; int conf; } z[] = {
+		{ "/", 1, 0 }, { "/zookeeper", 2, 0 },
+		{ "/zookeeper/quota", 0, 0 }, { "/zookeeper/config", 0, 1 },
+	};
+	struct tree_node n;
+	uint32_t id;
+	size_t i;
+
+	if (treedb_acl_intern(t, txn, open_acl, sizeof(open_acl), &id) || id != TREEDB_ACL_OPEN ||
+	    treedb_acl_intern(t, txn, read_acl, sizeof(read_acl), &id) || id != TREEDB_ACL_READ) {
+		warnx("tree: cannot store the initial ACLs");
+		return -1;
+	}
+	for (i = 0; i < sizeof(z) / sizeof(z[0]); i++) {
+		memset(&n, 0, sizeof(n));
+		n.num_children = z[i].nchild;
+		n.acl = z[i].conf ? TREEDB_ACL_READ : TREEDB_ACL_OPEN;
+		n.aversion = z[i].conf ? -1 : 0;
+		n.data = (const uint8_t *)"";
+		n.data_len = 0;
+		if (treedb_put(t, txn, z[i].path, strlen(z[i].path), &n))
+			return -1;
+	}
+	if (put_meta64(t, txn, "count", 4) || put_meta64(t, txn, "applied", 0))
+		return -1;
+	return 0;
+}
+
+static int open_dbs(struct treedb *t, MDB_txn *txn, unsigned flags)
+{
+	static const char *const names[] = { "nodes", "acls", "aclidx", "sessions", "ephem", "meta" };
+	MDB_dbi *dbi[] = { &t->nodes, &t->acls, &t->aclidx, &t->sessions, &t->ephem, &t->meta };
+	size_t i;
+	int rc;
+
+	for (i = 0; i < 6; i++) {
+		rc = mdb_dbi_open(txn, names[i], flags, dbi[i]);
+		if (rc)
+			return lmdb_fail(names[i], rc);
+	}
+	return 0;
+}
+
+int treedb_open(struct treedb *t, const char *dir, int rw)
+{
+	MDB_txn *txn = NULL;
+	MDB_val key = { 7, (void *)"applied" }, val;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	t->rdonly = !rw;
+	rc = mdb_env_create(&t->env);
+	if (rc)
+		return lmdb_fail("env create", rc);
+	if ((rc = mdb_env_set_maxdbs(t->env, 8)) ||
+	    (rc = mdb_env_set_mapsize(t->env, TREEDB_MAPSIZE)) ||
+	    (rc = mdb_env_set_maxreaders(t->env, 256))) {
+		lmdb_fail("env setup", rc);
+		goto fail;
+	}
+	/* MDB_NOSYNC: see the top of this file. MDB_NOTLS: a reader may keep
+	 * a reset txn and renew it. */
+	rc = mdb_env_open(t->env, dir,
+			  rw ? MDB_NOSYNC | MDB_NOTLS : MDB_RDONLY | MDB_NOTLS, 0660);
+	if (rc) {
+		if (rc == ENOENT && !rw) {
+			errno = ENOENT;	/* not created yet: caller retries */
+			goto fail;
+		}
+		warnx("tree: open %s: %s", dir, mdb_strerror(rc));
+		goto fail;
+	}
+	rc = mdb_txn_begin(t->env, NULL, rw ? 0 : MDB_RDONLY, &txn);
+	if (rc) {
+		lmdb_fail("begin", rc);
+		goto fail;
+	}
+	if (open_dbs(t, txn, rw ? MDB_CREATE : 0))
+		goto fail;
+	if (rw) {
+		rc = mdb_get(txn, t->meta, &key, &val);
+		if (rc == MDB_NOTFOUND) {
+			if (fresh_tree(t, txn))
+				goto fail;
+			info("tree: created a fresh tree in %s", dir);
+		} else if (rc) {
+			lmdb_fail("get applied", rc);
+			goto fail;
+		}
+	}
+	rc = mdb_txn_commit(txn);	/* keeps the dbi handles */
+	txn = NULL;
+	if (rc) {
+		lmdb_fail("commit", rc);
+		goto fail;
+	}
+	return 0;
+fail:
+	rc = errno;
+	if (txn)
+		mdb_txn_abort(txn);
+	mdb_env_close(t->env);
+	t->env = NULL;
+	errno = rc;
+	return -1;
+}
+
+void treedb_close(struct treedb *t)
+{
+	if (t->env) {
+		mdb_env_close(t->env);
+		t->env = NULL;
+	}
+	free(t->scratch);
+	t->scratch = NULL;
+	t->scratch_cap = 0;
+}
+
+int treedb_rbegin(struct treedb *t, MDB_txn **txn)
+{
+	int rc = mdb_txn_begin(t->env, NULL, MDB_RDONLY, txn);
+
+	return rc ? lmdb_fail("read begin", rc) : 0;
+}
+
+/* ---- nodes ------------------------------------------------------------ */
+
+static void decode_node(const MDB_val *v, struct tree_node *n)
+{
+	const uint8_t *p = v->mv_data;
+
+	n->czxid = get64(p + NV_CZXID);
+	n->mzxid = get64(p + NV_MZXID);
+	n->pzxid = get64(p + NV_PZXID);
+	n->ctime = get64(p + NV_CTIME);
+	n->mtime = get64(p + NV_MTIME);
+	n->owner = get64(p + NV_OWNER);
+	n->version = get32(p + NV_VERSION);
+	n->aversion = get32(p + NV_AVERSION);
+	n->cversion = get32(p + NV_CVERSION);
+	n->num_children = get32(p + NV_NCHILD);
+	memcpy(&n->acl, p + NV_ACL, 4);
+	n->data_len = get32(p + NV_DLEN);
+	n->data = n->data_len >= 0 ? p + NV_HDR : NULL;
+}
+
+int treedb_get(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
+	       struct tree_node *n)
+{
+	uint8_t kb[KEY_MAX + 1];
+	MDB_val key, val;
+	int rc;
+
+	key.mv_size = node_key(path, len, kb);
+	if (key.mv_size == 0)
+		return ZNONODE;
+	key.mv_data = kb;
+	rc = mdb_get(txn, t->nodes, &key, &val);
+	if (rc == MDB_NOTFOUND)
+		return ZNONODE;
+	if (rc)
+		return lmdb_fail("get node", rc);
+	if (val.mv_size < NV_HDR) {
+		warnx("tree: node %.*s: short value", (int)len, path);
+		return -1;
+	}
+	decode_node(&val, n);
+	if (n->data_len > (int32_t)(val.mv_size - NV_HDR) || n->data_len < -1) {
+		warnx("tree: node %.*s: bad data length", (int)len, path);
+		return -1;
+	}
+	return 0;
+}
+
+void tree_node_stat(const struct tree_node *n, struct jute_stat *s)
+{
+	s->czxid = n->czxid;
+	s->mzxid = n->mzxid;
+	s->ctime = n->ctime;
+	s->mtime = n->mtime;
+	s->version = n->version;
+	/* creates + deletes of children, as Apache exposes it */
+	s->cversion = (int32_t)((uint32_t)n->cversion * 2u - (uint32_t)n->num_children);
+	s->aversion = n->aversion;
+	s->ephemeral_owner = tree_owner_is_ephemeral(n->owner) ? n->owner : 0;
+	s->data_length = n->data_len > 0 ? n->data_len : 0;
+	s->num_children = n->num_children;
+	s->pzxid = n->pzxid;
+}
+
+int treedb_acl(struct treedb *t, MDB_txn *txn, uint32_t id, struct jute_acls *out)
+{
+	MDB_val key = { 4, &id }, val;
+	struct jute_rd r;
+	int rc = mdb_get(txn, t->acls, &key, &val);
+
+	if (rc)
+		return lmdb_fail("get acl", rc);
+	jute_rd_init(&r, val.mv_data, val.mv_size, val.mv_size);
+	jute_dec_acls(&r, out);
+	if (jute_rd_done(&r) != 0) {
+		warnx("tree: acl %u: corrupt", id);
+		return -1;
+	}
+	return 0;
+}
+
+/* Calls cb for each key with this prefix (name = the rest of the key). */
+static int scan_prefix(MDB_txn *txn, MDB_dbi dbi, const uint8_t *prefix, size_t plen,
+		       treedb_name_cb cb, void *arg, int64_t *count)
+{
+	MDB_cursor *c;
+	MDB_val key = { plen, (void *)prefix }, val;
+	int rc, r = 0;
+
+	rc = mdb_cursor_open(txn, dbi, &c);
+	if (rc)
+		return lmdb_fail("cursor", rc);
+	rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
+	while (rc == 0) {
+		if (key.mv_size < plen || memcmp(key.mv_data, prefix, plen) != 0)
+			break;
+		if (count)
+			(*count)++;
+		if (cb) {
+			r = cb(arg, (const char *)key.mv_data + plen, key.mv_size - plen);
+			if (r)
+				break;
+		}
+		rc = mdb_cursor_get(c, &key, &val, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		return lmdb_fail("cursor get", rc);
+	return r;
+}
+
+int treedb_children(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
+		    treedb_name_cb cb, void *arg)
+{
+	uint8_t kb[KEY_MAX + 1];
+	size_t plen = child_prefix(path, len, kb);
+
+	if (plen == 0)
+		return 0;
+	return scan_prefix(txn, t->nodes, kb, plen, cb, arg, NULL);
+}
+
+int64_t treedb_descendants(struct treedb *t, MDB_txn *txn, const char *path, size_t len)
+{
+	uint8_t kb[KEY_MAX + 1];
+	int64_t n = 0;
+	size_t plen;
+
+	if (len == 0 || (len == 1 && path[0] == '/')) {
+		n = treedb_count(t, txn);
+		return n < 0 ? -1 : n - 1;
+	}
+	plen = child_prefix(path, len, kb);
+	if (plen == 0)
+		return 0;
+	if (scan_prefix(txn, t->nodes, kb, plen, NULL, NULL, &n) < 0)
+		return -1;
+	kb[plen - 1] = '/';	/* grandchildren and deeper: "<path>/..." */
+	if (scan_prefix(txn, t->nodes, kb, plen, NULL, NULL, &n) < 0)
+		return -1;
+	return n;
+}
+
+int64_t treedb_applied(struct treedb *t, MDB_txn *txn)
+{
+	return get_meta64(t, txn, "applied");
+}
+
+int64_t treedb_count(struct treedb *t, MDB_txn *txn)
+{
+	return get_meta64(t, txn, "count");
+}
+
+/* ---- sessions ---------------------------------------------------------- */
+
+int treedb_session_get(struct treedb *t, MDB_txn *txn, int64_t id,
+		       int32_t *timeout, uint8_t *passwd)
+{
+	uint64_t k = htobe64((uint64_t)id);
+	MDB_val key = { 8, &k }, val;
+	int rc = mdb_get(txn, t->sessions, &key, &val);
+
+	if (rc == MDB_NOTFOUND)
+		return ZNONODE;
+	if (rc)
+		return lmdb_fail("get session", rc);
+	if (val.mv_size != 4 + JUTE_PASSWD_LEN) {
+		warnx("tree: session %016llx: bad record", (unsigned long long)id);
+		return -1;
+	}
+	if (timeout)
+		*timeout = get32(val.mv_data);
+	if (passwd)
+		memcpy(passwd, (uint8_t *)val.mv_data + 4, JUTE_PASSWD_LEN);
+	return 0;
+}
+
+int treedb_sessions(struct treedb *t, MDB_txn *txn, treedb_session_cb cb, void *arg)
+{
+	MDB_cursor *c;
+	MDB_val key, val;
+	uint64_t k;
+	int rc, r = 0;
+
+	rc = mdb_cursor_open(txn, t->sessions, &c);
+	if (rc)
+		return lmdb_fail("cursor", rc);
+	rc = mdb_cursor_get(c, &key, &val, MDB_FIRST);
+	while (rc == 0) {
+		if (key.mv_size == 8 && val.mv_size == 4 + JUTE_PASSWD_LEN) {
+			memcpy(&k, key.mv_data, 8);
+			r = cb(arg, (int64_t)be64toh(k), get32(val.mv_data),
+			       (const uint8_t *)val.mv_data + 4);
+			if (r)
+				break;
+		}
+		rc = mdb_cursor_get(c, &key, &val, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		return lmdb_fail("cursor get", rc);
+	return r;
+}
+
+int treedb_ephemerals(struct treedb *t, MDB_txn *txn, int64_t session,
+		      treedb_name_cb cb, void *arg)
+{
+	uint64_t k = htobe64((uint64_t)session);
+
+	return scan_prefix(txn, t->ephem, (const uint8_t *)&k, 8, cb, arg, NULL);
+}
+
+/* ---- writes ------------------------------------------------------------ */
+
+int treedb_put(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
+	       const struct tree_node *n)
+{
+	uint8_t kb[KEY_MAX + 1];
+	MDB_val key, val;
+	size_t dlen = n->data_len > 0 ? (size_t)n->data_len : 0;
+	uint8_t *p;
+	int rc;
+
+	key.mv_size = node_key(path, len, kb);
+	if (key.mv_size == 0) {
+		warnx("tree: put: bad path %.*s", (int)len, path);
+		return -1;
+	}
+	key.mv_data = kb;
+	/* The value is built in scratch first: n->data may point into the
+	 * very page this put rewrites. */
+	if (t->scratch_cap < NV_HDR + dlen) {
+		size_t cap = NV_HDR + dlen + 4096;
+		uint8_t *np = realloc(t->scratch, cap);
+
+		if (np == NULL) {
+			warnx("tree: put: out of memory");
+			return -1;
+		}
+		t->scratch = np;
+		t->scratch_cap = cap;
+	}
+	p = t->scratch;
+	put64(p + NV_CZXID, n->czxid);
+	put64(p + NV_MZXID, n->mzxid);
+	put64(p + NV_PZXID, n->pzxid);
+	put64(p + NV_CTIME, n->ctime);
+	put64(p + NV_MTIME, n->mtime);
+	put64(p + NV_OWNER, n->owner);
+	put32(p + NV_VERSION, n->version);
+	put32(p + NV_AVERSION, n->aversion);
+	put32(p + NV_CVERSION, n->cversion);
+	put32(p + NV_NCHILD, n->num_children);
+	memcpy(p + NV_ACL, &n->acl, 4);
+	put32(p + NV_DLEN, n->data_len < 0 ? -1 : n->data_len);
+	if (dlen)
+		memcpy(p + NV_HDR, n->data, dlen);
+	val.mv_size = NV_HDR + dlen;
+	val.mv_data = p;
+	rc = mdb_put(txn, t->nodes, &key, &val, 0);
+	return rc ? lmdb_fail("put node", rc) : 0;
+}
+
+int treedb_del(struct treedb *t, MDB_txn *txn, const char *path, size_t len)
+{
+	uint8_t kb[KEY_MAX + 1];
+	MDB_val key;
+	int rc;
+
+	key.mv_size = node_key(path, len, kb);
+	if (key.mv_size == 0)
+		return -1;
+	key.mv_data = kb;
+	rc = mdb_del(txn, t->nodes, &key, NULL);
+	return rc ? lmdb_fail("del node", rc) : 0;
+}
+
+int treedb_acl_intern(struct treedb *t, MDB_txn *txn, const uint8_t *acl,
+		      size_t len, uint32_t *id)
+{
+	MDB_val key = { len, (void *)acl }, val, ik;
+	int64_t next;
+	uint32_t nid;
+	int rc, dedup = len > 0 && len <= KEY_MAX;
+
+	if (dedup) {
+		rc = mdb_get(txn, t->aclidx, &key, &val);
+		if (rc == 0 && val.mv_size == 4) {
+			memcpy(id, val.mv_data, 4);
+			return 0;
+		}
+		if (rc && rc != MDB_NOTFOUND)
+			return lmdb_fail("get aclidx", rc);
+	}
+	next = get_meta64(t, txn, "aclnext");
+	if (next < 0)
+		return -1;
+	if (next == 0)
+		next = 1;
+	if (next > UINT32_MAX) {
+		warnx("tree: out of ACL ids");
+		return -1;
+	}
+	nid = (uint32_t)next;
+	ik.mv_size = 4;
+	ik.mv_data = &nid;
+	val.mv_size = len;
+	val.mv_data = (void *)acl;
+	rc = mdb_put(txn, t->acls, &ik, &val, 0);
+	if (rc)
+		return lmdb_fail("put acl", rc);
+	if (dedup) {
+		val.mv_size = 4;
+		val.mv_data = &nid;
+		rc = mdb_put(txn, t->aclidx, &key, &val, 0);
+		if (rc)
+			return lmdb_fail("put aclidx", rc);
+	}
+	if (put_meta64(t, txn, "aclnext", next + 1))
+		return -1;
+	*id = nid;
+	return 0;
+}
+
+int treedb_session_put(struct treedb *t, MDB_txn *txn, int64_t id,
+		       int32_t timeout, const uint8_t *passwd)
+{
+	uint64_t k = htobe64((uint64_t)id);
+	uint8_t v[4 + JUTE_PASSWD_LEN];
+	MDB_val key = { 8, &k }, val = { sizeof(v), v };
+	int rc;
+
+	put32(v, timeout);
+	memcpy(v + 4, passwd, JUTE_PASSWD_LEN);
+	rc = mdb_put(txn, t->sessions, &key, &val, 0);
+	return rc ? lmdb_fail("put session", rc) : 0;
+}
+
+int treedb_session_del(struct treedb *t, MDB_txn *txn, int64_t id)
+{
+	uint64_t k = htobe64((uint64_t)id);
+	MDB_val key = { 8, &k };
+	int rc = mdb_del(txn, t->sessions, &key, NULL);
+
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	return rc ? lmdb_fail("del session", rc) : 0;
+}
+
+static size_t ephem_key(int64_t session, const char *path, size_t len, uint8_t *kb)
+{
+	uint64_t k = htobe64((uint64_t)session);
+
+	if (len > KEY_MAX - 8)
+		return 0;
+	memcpy(kb, &k, 8);
+	memcpy(kb + 8, path, len);
+	return 8 + len;
+}
+
+int treedb_ephem_put(struct treedb *t, MDB_txn *txn, int64_t session,
+		     const char *path, size_t len)
+{
+	uint8_t kb[KEY_MAX + 1];
+	MDB_val key = { ephem_key(session, path, len, kb), kb }, val = { 0, kb };
+	int rc;
+
+	if (key.mv_size == 0)
+		return -1;
+	rc = mdb_put(txn, t->ephem, &key, &val, 0);
+	return rc ? lmdb_fail("put ephem", rc) : 0;
+}
+
+int treedb_ephem_del(struct treedb *t, MDB_txn *txn, int64_t session,
+		     const char *path, size_t len)
+{
+	uint8_t kb[KEY_MAX + 1];
+	MDB_val key = { ephem_key(session, path, len, kb), kb };
+	int rc;
+
+	if (key.mv_size == 0)
+		return -1;
+	rc = mdb_del(txn, t->ephem, &key, NULL);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	return rc ? lmdb_fail("del ephem", rc) : 0;
+}
+
+int treedb_set_applied(struct treedb *t, MDB_txn *txn, int64_t zxid)
+{
+	return put_meta64(t, txn, "applied", zxid);
+}
+
+int treedb_add_count(struct treedb *t, MDB_txn *txn, int64_t delta)
+{
+	int64_t n = get_meta64(t, txn, "count");
+
+	if (n < 0)
+		return -1;
+	return put_meta64(t, txn, "count", n + delta);
+}

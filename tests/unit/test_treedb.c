@@ -1,0 +1,213 @@
+/* test_treedb.c: the tree's LMDB layout: fresh tree, node round trip,
+ * children ranges, descendants, sessions and ephemerals. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "treedb.h"
+#include "unit.h"
+
+static char dir[64];
+
+static void mkenv(struct treedb *t)
+{
+	strcpy(dir, "/tmp/zk-test-treedb-XXXXXX");
+	if (mkdtemp(dir) == NULL || treedb_open(t, dir, 1) != 0) {
+		fprintf(stderr, "cannot open a temp env\n");
+		exit(1);
+	}
+}
+
+static void rmenv(struct treedb *t)
+{
+	char p[128];
+
+	treedb_close(t);
+	snprintf(p, sizeof(p), "%s/data.mdb", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/lock.mdb", dir);
+	unlink(p);
+	rmdir(dir);
+}
+
+struct names { char buf[1024]; int n; };
+
+static int collect(void *arg, const char *name, size_t len)
+{
+	struct names *c = arg;
+	size_t l = strlen(c->buf);
+
+	snprintf(c->buf + l, sizeof(c->buf) - l, "%s%.*s", c->n++ ? "," : "", (int)len, name);
+	return 0;
+}
+
+static void test_fresh(void)
+{
+	struct treedb t, ro;
+	struct tree_node n;
+	struct jute_stat s;
+	struct jute_acls acl;
+	struct names c = { "", 0 };
+	MDB_txn *txn;
+
+	mkenv(&t);
+	CHECK_EQ_INT(treedb_rbegin(&t, &txn), 0);
+	CHECK_EQ_INT(treedb_applied(&t, txn), 0);
+	CHECK_EQ_INT(treedb_count(&t, txn), 4);
+	CHECK_EQ_INT(treedb_get(&t, txn, "/", 1, &n), 0);
+	tree_node_stat(&n, &s);
+	CHECK_EQ_INT(s.cversion, -1);
+	CHECK_EQ_INT(s.num_children, 1);
+	CHECK_EQ_INT(n.data_len, 0);
+	CHECK(n.data != NULL);
+	CHECK_EQ_INT(treedb_get(&t, txn, "", 0, &n), 0);	/* "" is "/" */
+	CHECK_EQ_INT(treedb_get(&t, txn, "/zookeeper", 10, &n), 0);
+	tree_node_stat(&n, &s);
+	CHECK_EQ_INT(s.cversion, -2);
+	CHECK_EQ_INT(treedb_get(&t, txn, "/zookeeper/config", 17, &n), 0);
+	CHECK_EQ_INT(n.aversion, -1);
+	CHECK_EQ_INT(n.acl, TREEDB_ACL_READ);
+	CHECK_EQ_INT(treedb_acl(&t, txn, n.acl, &acl), 0);
+	CHECK_EQ_INT(acl.n, 1);
+	CHECK_EQ_INT(treedb_get(&t, txn, "/zookeeper/", 11, &n), ZNONODE);
+	CHECK_EQ_INT(treedb_get(&t, txn, "zookeeper", 9, &n), ZNONODE);
+	CHECK_EQ_INT(treedb_children(&t, txn, "/", 1, collect, &c), 0);
+	CHECK_EQ_STR(c.buf, "zookeeper");
+	c.buf[0] = 0; c.n = 0;
+	CHECK_EQ_INT(treedb_children(&t, txn, "/zookeeper", 10, collect, &c), 0);
+	CHECK_EQ_STR(c.buf, "config,quota");
+	CHECK_EQ_INT(treedb_descendants(&t, txn, "/", 1), 3);
+	CHECK_EQ_INT(treedb_descendants(&t, txn, "/zookeeper", 10), 2);
+	mdb_txn_abort(txn);
+
+	/* a read-only opener sees the same */
+	CHECK_EQ_INT(treedb_open(&ro, dir, 0), 0);
+	CHECK_EQ_INT(treedb_rbegin(&ro, &txn), 0);
+	CHECK_EQ_INT(treedb_count(&ro, txn), 4);
+	mdb_txn_abort(txn);
+	treedb_close(&ro);
+	rmenv(&t);
+}
+
+static void put(struct treedb *t, MDB_txn *txn, const char *path, const char *data)
+{
+	struct tree_node n;
+
+	memset(&n, 0, sizeof(n));
+	n.czxid = 5;
+	n.acl = TREEDB_ACL_OPEN;
+	n.data = (const uint8_t *)data;
+	n.data_len = data ? (int32_t)strlen(data) : -1;
+	CHECK_EQ_INT(treedb_put(t, txn, path, strlen(path), &n), 0);
+}
+
+static void test_nodes_children(void)
+{
+	struct treedb t;
+	struct tree_node n;
+	struct names c = { "", 0 };
+	MDB_txn *txn;
+
+	mkenv(&t);
+	CHECK_EQ_INT(mdb_txn_begin(t.env, NULL, 0, &txn), 0);
+	put(&t, txn, "/a", NULL);
+	put(&t, txn, "/a/x", "1");
+	put(&t, txn, "/a/y", "");
+	put(&t, txn, "/a/x/deep", "2");
+	put(&t, txn, "/ab", "3");
+	put(&t, txn, "/a b", "4");
+	put(&t, txn, "/a/x0", "5");
+	CHECK_EQ_INT(treedb_get(&t, txn, "/a", 2, &n), 0);
+	CHECK_EQ_INT(n.data_len, -1);
+	CHECK(n.data == NULL);
+	CHECK_EQ_INT(treedb_get(&t, txn, "/a/y", 4, &n), 0);
+	CHECK_EQ_INT(n.data_len, 0);
+	CHECK_EQ_INT(treedb_get(&t, txn, "/a/x", 4, &n), 0);
+	CHECK_EQ_INT(n.data_len, 1);
+	CHECK(memcmp(n.data, "1", 1) == 0);
+	CHECK_EQ_INT(n.czxid, 5);
+	CHECK_EQ_INT(treedb_children(&t, txn, "/a", 2, collect, &c), 0);
+	CHECK_EQ_STR(c.buf, "x,x0,y");
+	CHECK_EQ_INT(treedb_descendants(&t, txn, "/a", 2), 4);
+	CHECK_EQ_INT(treedb_descendants(&t, txn, "/a/x", 4), 1);
+	CHECK_EQ_INT(treedb_del(&t, txn, "/a/x0", 5), 0);
+	CHECK_EQ_INT(treedb_get(&t, txn, "/a/x0", 5, &n), ZNONODE);
+	c.buf[0] = 0; c.n = 0;
+	CHECK_EQ_INT(treedb_children(&t, txn, "/", 1, collect, &c), 0);
+	CHECK_EQ_STR(c.buf, "a,a b,ab,zookeeper");
+	CHECK_EQ_INT(treedb_set_applied(&t, txn, 99), 0);
+	CHECK_EQ_INT(treedb_add_count(&t, txn, 6), 0);
+	CHECK_EQ_INT(mdb_txn_commit(txn), 0);
+	CHECK_EQ_INT(treedb_rbegin(&t, &txn), 0);
+	CHECK_EQ_INT(treedb_applied(&t, txn), 99);
+	CHECK_EQ_INT(treedb_count(&t, txn), 10);
+	mdb_txn_abort(txn);
+	rmenv(&t);
+}
+
+static int count_sess(void *arg, int64_t id, int32_t timeout, const uint8_t *pw)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void test_sessions_acls(void)
+{
+	static const uint8_t acl[] = {
+		0, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0, 6, 'd', 'i', 'g', 'e', 's', 't',
+		0, 0, 0, 3, 'u', ':', 'x'
+	};
+	struct treedb t;
+	struct names c = { "", 0 };
+	uint8_t pw[16] = { 9, 8, 7 }, got[16];
+	int32_t to;
+	uint32_t id, id2;
+	int ns = 0;
+	MDB_txn *txn;
+
+	mkenv(&t);
+	CHECK_EQ_INT(mdb_txn_begin(t.env, NULL, 0, &txn), 0);
+	CHECK_EQ_INT(treedb_session_put(&t, txn, 0x0100000000000001LL, 4000, pw), 0);
+	CHECK_EQ_INT(treedb_session_put(&t, txn, 0x0200000000000001LL, 6000, pw), 0);
+	CHECK_EQ_INT(treedb_ephem_put(&t, txn, 0x0100000000000001LL, "/e1", 3), 0);
+	CHECK_EQ_INT(treedb_ephem_put(&t, txn, 0x0100000000000001LL, "/d/e2", 5), 0);
+	CHECK_EQ_INT(treedb_ephem_put(&t, txn, 0x0200000000000001LL, "/e3", 3), 0);
+	CHECK_EQ_INT(treedb_acl_intern(&t, txn, acl, sizeof(acl), &id), 0);
+	CHECK_EQ_INT(treedb_acl_intern(&t, txn, acl, sizeof(acl), &id2), 0);
+	CHECK_EQ_INT(id, id2);
+	CHECK(id > TREEDB_ACL_READ);
+	CHECK_EQ_INT(mdb_txn_commit(txn), 0);
+
+	CHECK_EQ_INT(treedb_rbegin(&t, &txn), 0);
+	CHECK_EQ_INT(treedb_session_get(&t, txn, 0x0100000000000001LL, &to, got), 0);
+	CHECK_EQ_INT(to, 4000);
+	CHECK(memcmp(got, pw, 16) == 0);
+	CHECK_EQ_INT(treedb_session_get(&t, txn, 7, &to, got), ZNONODE);
+	CHECK_EQ_INT(treedb_sessions(&t, txn, count_sess, &ns), 0);
+	CHECK_EQ_INT(ns, 2);
+	CHECK_EQ_INT(treedb_ephemerals(&t, txn, 0x0100000000000001LL, collect, &c), 0);
+	CHECK_EQ_STR(c.buf, "/d/e2,/e1");
+	mdb_txn_abort(txn);
+
+	CHECK_EQ_INT(mdb_txn_begin(t.env, NULL, 0, &txn), 0);
+	CHECK_EQ_INT(treedb_ephem_del(&t, txn, 0x0100000000000001LL, "/e1", 3), 0);
+	CHECK_EQ_INT(treedb_session_del(&t, txn, 0x0100000000000001LL), 0);
+	CHECK_EQ_INT(mdb_txn_commit(txn), 0);
+	CHECK_EQ_INT(treedb_rbegin(&t, &txn), 0);
+	CHECK_EQ_INT(treedb_session_get(&t, txn, 0x0100000000000001LL, &to, got), ZNONODE);
+	c.buf[0] = 0; c.n = 0;
+	CHECK_EQ_INT(treedb_ephemerals(&t, txn, 0x0100000000000001LL, collect, &c), 0);
+	CHECK_EQ_STR(c.buf, "/d/e2");
+	mdb_txn_abort(txn);
+	rmenv(&t);
+}
+
+int main(void)
+{
+	static const struct unit_case cases[] = {
+		{ "fresh", test_fresh },
+		{ "nodes_children", test_nodes_children },
+		{ "sessions_acls", test_sessions_acls },
+		{ NULL, NULL }
+	};
+	return unit_run("treedb", cases);
+}
