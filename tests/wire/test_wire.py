@@ -1,0 +1,303 @@
+"""Raw wire cases: exact handshake bytes, pipelining, FIFO replies, and
+malformed input that must close only the offending connection.
+
+Run: ZK_HOST=127.0.0.1 ZK_PORT=2181 /usr/bin/python3 -m unittest test_wire
+(tests/test_wire.sh runs it against Apache and against zk).
+"""
+
+import os
+import socket
+import struct
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from wirelib import (Conn, OPEN_ACL, buf, connect_req, frame, i32, i64,  # noqa: E402
+                     serving, ustr)
+
+# Both targets run with tickTime=1000, so sessions negotiate into [2000, 20000].
+MAX_TO = 20000
+MAXBUF = 0xfffff
+MAX_CNXNS = int(os.environ.get("WIRE_MAX_CNXNS", "0"))
+
+
+class Handshake(unittest.TestCase):
+    def test_45_byte_request_gets_37_byte_reply(self):
+        c = Conn()
+        req = connect_req(timeout=30000)
+        self.assertEqual(len(req), 45)
+        c.send(frame(req))
+        head = c.recv_exact(4)
+        self.assertEqual(head, i32(37))
+        body = c.recv_exact(37)
+        proto, to, sid, plen = struct.unpack(">iiqi", body[:20])
+        self.assertEqual(proto, 0)
+        self.assertEqual(to, MAX_TO)          # 30000 capped at 20 x tickTime
+        self.assertNotEqual(sid, 0)
+        self.assertEqual(plen, 16)
+        self.assertEqual(body[36:], b"\x00")  # readOnly echoed: false
+        c.close()
+
+    def test_44_byte_request_gets_36_byte_reply(self):
+        c = Conn()
+        req = connect_req(timeout=100, readonly=None)
+        self.assertEqual(len(req), 44)
+        c.send(frame(req))
+        self.assertEqual(c.recv_exact(4), i32(36))
+        body = c.recv_exact(36)
+        proto, to, sid, plen = struct.unpack(">iiqi", body[:20])
+        self.assertEqual((proto, to, plen), (0, 2000, 16))  # 100 raised to 2 x tick
+        self.assertNotEqual(sid, 0)
+        c.close()
+
+    def test_reconnect_with_password(self):
+        a = Conn()
+        to, sid, pw, _ = a.handshake(timeout=10000)
+        a.close()
+        b = Conn()
+        to2, sid2, pw2, body = b.handshake(timeout=8000, session=sid, passwd=pw)
+        self.assertEqual((to2, sid2, pw2), (8000, sid, pw))
+        self.assertEqual(len(body), 37)
+        b.close()
+
+    def test_wrong_password_gets_expired_reply_then_close(self):
+        a = Conn()
+        _, sid, pw, _ = a.handshake()
+        bad = bytes([pw[0] ^ 1]) + pw[1:]
+        b = Conn()
+        b.send(frame(connect_req(session=sid, passwd=bad)))
+        body = b.recv_frame()
+        self.assertEqual(body, i32(0) + i32(0) + i64(0) + i32(16) + b"\0" * 16 + b"\0")
+        self.assertTrue(b.at_eof())
+        a.close()
+        b.close()
+
+    def test_unknown_session_44_byte(self):
+        b = Conn()
+        b.send(frame(connect_req(session=0x1234567, readonly=None)))
+        self.assertEqual(b.recv_frame(), i32(0) * 2 + i64(0) + i32(16) + b"\0" * 16)
+        self.assertTrue(b.at_eof())
+        b.close()
+
+    def test_client_zxid_ahead_closes_without_reply(self):
+        c = Conn()
+        c.send(frame(connect_req(last_zxid=0x7fffffff00000000)))
+        self.assertTrue(c.at_eof())
+        c.close()
+        self.assertTrue(serving())
+
+    def test_requests_pipelined_behind_connect_are_held(self):
+        c = Conn()
+        get = i32(7) + i32(4) + ustr("/zookeeper") + b"\0"
+        ping = i32(-2) + i32(11)
+        c.send(frame(connect_req()) + frame(get) + frame(ping))
+        body = c.recv_frame()
+        self.assertEqual(len(body), 37)
+        xid, _, err, _ = c.reply()
+        self.assertEqual((xid, err), (7, 0))
+        xid, _, err, rest = c.reply()
+        self.assertEqual((xid, err, rest), (-2, 0, b""))
+        c.close()
+
+
+class Requests(unittest.TestCase):
+    def setUp(self):
+        self.c = Conn()
+        self.c.handshake()
+
+    def tearDown(self):
+        self.c.close()
+
+    def test_ping(self):
+        self.c.request(11, xid=-2)
+        xid, zxid, err, body = self.c.reply()
+        self.assertEqual((xid, err, body), (-2, 0, b""))
+
+    def test_xids_echoed_in_request_order(self):
+        path = "/wire-fifo-%d" % os.getpid()
+        reqs = [
+            (1000, 1, ustr(path) + buf(b"x") + OPEN_ACL + i32(1)),
+            (5, 4, ustr(path) + b"\0"),
+            (-77, 3, ustr(path) + b"\0"),
+            (42, 5, ustr(path) + buf(b"yy") + i32(-1)),
+            (43, 4, ustr(path) + b"\0"),
+            (9, 2, ustr(path) + i32(-1)),
+            (10, 3, ustr(path) + b"\0"),
+        ]
+        self.c.send(b"".join(frame(i32(x) + i32(op) + p) for x, op, p in reqs))
+        got = [self.c.reply() for _ in reqs]
+        self.assertEqual([g[0] for g in got], [r[0] for r in reqs])
+        self.assertEqual([g[2] for g in got], [0, 0, 0, 0, 0, 0, -101])
+        # getData after setData in the same pipeline sees the new data
+        self.assertEqual(got[4][3][:6], i32(2) + b"yy")
+        # the write's zxid moves forward
+        self.assertGreater(got[3][1], got[0][1])
+
+    def test_unknown_opcode_unimplemented_then_close(self):
+        self.c.request(999, xid=31)
+        self.assertEqual(self.c.reply(), (31, -1, -6, b""))
+        self.assertTrue(self.c.at_eof())
+        self.assertTrue(serving())
+
+    def test_opcode_zero_unimplemented_then_close(self):
+        self.c.request(0, xid=8)
+        self.assertEqual(self.c.reply(), (8, -1, -6, b""))
+        self.assertTrue(self.c.at_eof())
+
+    def test_undecodable_body_marshalling_error(self):
+        # getData whose path length runs past the frame: -5, still open
+        self.c.request(4, i32(1000) + b"/a", xid=12)
+        xid, _, err, body = self.c.reply()
+        self.assertEqual((xid, err, body), (12, -5, b""))
+        self.c.request(11, xid=-2)
+        self.assertEqual(self.c.reply()[0], -2)
+
+    def test_undecodable_write_body_marshalling_error(self):
+        self.c.request(1, i32(1000) + b"/a", xid=13)
+        xid, _, err, body = self.c.reply()
+        self.assertEqual((xid, err, body), (13, -5, b""))
+        self.c.request(11, xid=-2)
+        self.assertEqual(self.c.reply()[0], -2)
+
+    def test_trailing_bytes_after_body_ignored(self):
+        self.c.request(4, ustr("/") + b"\0" + b"junk", xid=14)
+        xid, _, err, body = self.c.reply()
+        self.assertEqual((xid, err), (14, 0))
+        self.assertEqual(len(body), 4 + 68)  # empty data + Stat
+
+    def test_error_reply_has_no_body(self):
+        self.c.request(4, ustr("/no/such/node") + b"\0", xid=3)
+        xid, _, err, body = self.c.reply()
+        self.assertEqual((xid, err, body), (3, -101, b""))
+
+
+class Malformed(unittest.TestCase):
+    """Each case closes only its own connection; a bystander keeps working."""
+
+    def setUp(self):
+        self.by = Conn()
+        self.by.handshake()
+
+    def tearDown(self):
+        # the bystander still gets answers
+        self.by.request(11, xid=-2)
+        self.assertEqual(self.by.reply()[:3:2], (-2, 0))
+        self.by.close()
+        self.assertTrue(serving())
+
+    def closes(self, raw, handshake=True, half_close=False):
+        c = Conn()
+        if handshake:
+            c.handshake()
+        c.send(raw)
+        if half_close:
+            c.s.shutdown(socket.SHUT_WR)
+        self.assertTrue(c.at_eof())
+        c.close()
+
+    def test_garbage_before_handshake(self):
+        self.closes(b"\x41" * 64, handshake=False)
+
+    def test_garbage_after_handshake(self):
+        self.closes(b"\x41" * 64)
+
+    def test_negative_length(self):
+        self.closes(i32(-5) + b"abcde")
+
+    def test_negative_length_first_frame(self):
+        self.closes(i32(-1), handshake=False)
+
+    def test_length_over_maxbuffer(self):
+        self.closes(i32(MAXBUF + 1) + b"\0" * 16)
+
+    def test_length_over_maxbuffer_first_frame(self):
+        self.closes(i32(MAXBUF + 1), handshake=False)
+
+    def test_truncated_frame(self):
+        self.closes(i32(100) + b"\0" * 10, half_close=True)
+
+    def test_truncated_connect_request(self):
+        self.closes(frame(connect_req())[:20], handshake=False, half_close=True)
+
+    def test_short_connect_request(self):
+        self.closes(frame(b"\0" * 10), handshake=False)
+
+    def test_header_shorter_than_8_bytes(self):
+        self.closes(frame(b"\0\0\0\1"))
+
+
+class Limits(unittest.TestCase):
+    def test_max_client_cnxns_per_ip(self):
+        if MAX_CNXNS <= 0:
+            self.skipTest("WIRE_MAX_CNXNS not set")
+        held = []
+        try:
+            # Connections of earlier cases may still be closing on the
+            # server: retry the fill a few times before judging.
+            for attempt in range(20):
+                try:
+                    while len(held) < MAX_CNXNS:
+                        c = Conn()
+                        held.append(c)
+                        c.handshake()
+                    break
+                except (AssertionError, OSError):
+                    for c in held:
+                        c.close()
+                    held = []
+                    time.sleep(0.1)
+            self.assertEqual(len(held), MAX_CNXNS)
+            extra = Conn()
+            try:
+                extra.send(frame(connect_req()))
+                self.assertTrue(extra.at_eof())
+            except (ConnectionResetError, BrokenPipeError):
+                pass
+            extra.close()
+            held.pop().close()
+            ok = False
+            deadline = time.time() + 5
+            while time.time() < deadline and not ok:
+                try:
+                    c = Conn()
+                    to, _, _, _ = c.handshake()
+                    ok = to > 0
+                    held.append(c)
+                except (AssertionError, OSError):
+                    time.sleep(0.1)
+            self.assertTrue(ok, "a slot freed by a close is not reusable")
+        finally:
+            for c in held:
+                c.close()
+
+    def test_slow_reader_does_not_stall_others(self):
+        path = "/wire-big-%d" % os.getpid()
+        w = Conn()
+        w.handshake()
+        w.request(1, ustr(path) + buf(b"z" * 500000) + OPEN_ACL + i32(1), xid=1)
+        self.assertEqual(w.reply()[2], 0)
+        slow = Conn()
+        slow.handshake()
+        slow.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        get = frame(i32(2) + i32(4) + ustr(path) + b"\0")
+        slow.s.setblocking(False)
+        sent = 0
+        try:
+            for _ in range(400):      # 200 MB of replies it never reads
+                slow.s.send(get)
+                sent += 1
+        except BlockingIOError:
+            pass
+        t0 = time.time()
+        for i in range(20):
+            w.request(11, xid=-2)
+            self.assertEqual(w.reply()[0], -2)
+        self.assertLess(time.time() - t0, 2.0)
+        slow.close()
+        w.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
