@@ -63,11 +63,13 @@ static void sb_printf(struct sb *s, const char *fmt, ...)
 	}
 }
 
-/* Java's Double.toString for the small values we print (latencies). */
+/* Apache rounds average latencies to 3 decimals and prints them with
+ * Java's Double.toString: shortest text that reads back the same. */
 static void java_double(char *buf, size_t len, double v)
 {
 	int prec;
 
+	v = (double)(int64_t)(v * 1000.0 + 0.5) / 1000.0;
 	for (prec = 1; prec <= 17; prec++) {
 		snprintf(buf, len, "%.*g", prec, v);
 		if (strtod(buf, NULL) == v)
@@ -131,15 +133,18 @@ static int64_t zxid_now(void)
 	return t > gw.applied_zxid ? t : gw.applied_zxid;
 }
 
+static const struct conn *asking;	/* the 4lw connection itself */
+
 static void conn_line(struct sb *s, const struct conn *c, int brief)
 {
+	/* interest ops as NIO shows them: 0 while being served, 1 reading */
 	sb_printf(s, " /%s[%s](queued=%d,recved=%llu,sent=%llu", c->peer,
-		  c->reading ? "1" : "0", c->npend, (unsigned long long)c->recvd,
-		  (unsigned long long)c->sent);
+		  c == asking || !c->reading ? "0" : "1", c->npend,
+		  (unsigned long long)c->recvd, (unsigned long long)c->sent);
 	if (!brief && c->session) {
 		char avg[32];
 
-		java_double(avg, sizeof(avg), c->lat_n ? (double)c->lat_sum / (double)c->lat_n : 0.0);
+		snprintf(avg, sizeof(avg), "%lld", (long long)(c->lat_n ? c->lat_sum / c->lat_n : 0));
 		sb_printf(s, ",sid=0x%llx,lop=%s,est=%lld,to=%d", (unsigned long long)c->session,
 			  op_abbrev(c->last_op), (long long)c->established_ms, c->timeout);
 		if (c->last_cxid >= 0)
@@ -302,7 +307,7 @@ static void run_word(struct sb *s, const char *w)
 		return;
 	}
 	if (strcmp(w, "gtmk") == 0) {
-		sb_printf(s, "0");
+		sb_printf(s, "306");	/* Apache's default trace mask */
 		return;
 	}
 	if (strcmp(w, "envi") == 0) {
@@ -350,6 +355,7 @@ int fourlw_maybe(struct conn *c, const uint8_t *p)
 
 	memcpy(w, p, 4);
 	w[4] = '\0';
+	asking = c;
 	for (i = 0; words[i]; i++)
 		if (strcmp(words[i], w) == 0)
 			break;

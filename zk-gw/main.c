@@ -62,10 +62,11 @@ int main(int argc, char **argv)
 	gw.max_buffer = d.conf.jute_maxbuffer > 0 ? d.conf.jute_maxbuffer : JUTE_MAXBUFFER;
 	daemon_path(treedir, sizeof(treedir), "%s/tree", d.conf.data_dir);
 	{
-		const char *rw[] = { NULL };
-		const char *ro[] = { d.conf.data_dir, NULL };
+		/* LMDB readers write the env's lock file, and the env may not
+		 * exist yet (zk-treed creates it): allow dataDir. */
+		const char *rw[] = { d.conf.data_dir, NULL };
 
-		daemon_lockdown(&d, rw, ro);
+		daemon_lockdown(&d, rw, NULL);
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		fatal("getrlimit");
