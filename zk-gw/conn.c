@@ -484,5 +484,6 @@ static void conn_io_cb(void *arg, int fd, uint32_t events)
 		conn_flush(c);
 	if (!c->dead)
 		conn_update_interest(c);
+	ops_run_ready();
 	conn_flush_dirty();
 }
