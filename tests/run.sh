@@ -93,22 +93,29 @@ run_unit() {
 }
 
 # Sums the tallies of every shunit2 run in a log (a suite may run its cases
-# once per target): "Ran N tests." then, as the next non-blank line, "OK..."
-# or "FAILED (failures=K...)". Other tools' "Ran 9 tests in 0.1s" and
-# "FAILED (failures=1, errors=1)" (Python unittest) are not followed that way.
-# Prints "RUNS RAN FAILURES".
+# once per target). shunit2's own FAILED line counts failed assertions, so
+# failed test functions are counted here: run.sh sets SHUNIT_TEST_PREFIX so
+# that each test starts with a "@@TEST name" line, and a test failed if an
+# "ASSERT:" or "shunit2:ERROR/FATAL" line follows before the next test. A
+# run's end is "Ran N tests." followed by "OK..." or "FAILED (...)"; a run
+# that says FAILED with no failed test (say oneTimeSetUp failed) counts one.
+# Other tools' lines ("Ran 9 tests in 0.1s" from Python) do not match.
+# Prints "RUNS RAN FAILED".
 shunit_tally() {
 	sed -E 's/\x1b\[[0-9;]*m//g' "$1" | awk '
-		/^Ran [0-9]+ tests?\.$/ { ran += $2; runs++; want = 1; next }
-		want && /^[ \t]*$/ { next }
-		want && /^FAILED \(/ {
-			if (match($0, /failures=[0-9]+/))
-				fail += substr($0, RSTART + 9, RLENGTH - 9)
-			else
-				fail += 1
+		/^@@TEST / { if (cur && curfail) runfail++; cur = 1; curfail = 0; next }
+		/^(ASSERT:|shunit2:ERROR|shunit2:FATAL)/ { if (cur) curfail = 1 }
+		/^Ran [0-9]+ tests?\.$/ {
+			if (cur && curfail) runfail++
+			ran += $2; runs++; cur = 0; curfail = 0; want = 1; next
 		}
-		{ want = 0 }
-		END { printf "%d %d %d\n", runs, ran, fail }'
+		want && /^[ \t]*$/ { next }
+		want {
+			if (/^FAILED/ && runfail == 0)
+				runfail = 1
+			fail += runfail; runfail = 0; want = 0
+		}
+		END { if (want) fail += runfail; printf "%d %d %d\n", runs, ran, fail }'
 }
 
 run_shunit() {
@@ -116,7 +123,7 @@ run_shunit() {
 	name=${file##*/}
 	log=$LOGS/${name%.sh}.log
 	t0=$SECONDS
-	SHUNIT_COLOR=none run_logged "$SUITE_TIMEOUT" "$log" bash "$file"
+	SHUNIT_COLOR=none SHUNIT_TEST_PREFIX="@@TEST " run_logged "$SUITE_TIMEOUT" "$log" bash "$file"
 	rc=$?
 	read -r runs ran failures <<<"$(shunit_tally "$log")"
 	fail=$failures
