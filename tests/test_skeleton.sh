@@ -1,0 +1,124 @@
+#!/bin/bash
+# test_skeleton: a one-node cluster comes up under runit, every daemon
+# answers zk-ctl status (text and --json), each runs as its own user when
+# started as root, and zk-cluster down leaves no process behind.
+. "$(dirname "$0")/lib.sh"
+
+DAEMONS="zk-electd zk-zabd zk-treed zk-sessiond zk-gw"
+
+oneTimeSetUp() {
+	UP_OUT=$(mktemp)
+	zk_up 1 >"$UP_OUT" 2>&1
+	UP_RC=$?
+}
+
+oneTimeTearDown() {
+	zk_down
+	rm -f "$UP_OUT"
+}
+
+test_up_prints_connect_string() {
+	assertEquals "zk-cluster up exit status: $(cat "$UP_OUT")" 0 "$UP_RC"
+	assertEquals "connect string (last stdout line)" "127.0.0.1:$ZK_BASE" "$ZK_CONNECT"
+	assertTrue "node1 zoo.cfg written" "[ -r '$(zk_cfg 1)' ]"
+	assertEquals "myid" 1 "$(cat "$ZK_DIR/node1/data/myid")"
+}
+
+test_status_every_daemon_up() {
+	local out rc
+	out=$(zk_status 1 2>&1)
+	rc=$?
+	assertEquals "zk-ctl status exit: $out" 0 "$rc"
+	for d in $DAEMONS; do
+		grep -q "^$d " <<<"$out"
+		assertTrue "$d in status: $out" $?
+	done
+	grep -qw down <<<"$out"
+	assertFalse "no daemon down: $out" $?
+}
+
+test_status_one_daemon() {
+	local out rc
+	out=$(zk_status 1 zk-gw 2>&1)
+	rc=$?
+	assertEquals "zk-ctl status zk-gw exit: $out" 0 "$rc"
+	grep -q '^zk-gw ' <<<"$out"
+	assertTrue "zk-gw line: $out" $?
+	grep -q '^zk-treed ' <<<"$out"
+	assertFalse "only zk-gw: $out" $?
+}
+
+test_status_json() {
+	local out rc
+	out=$(zk_status 1 --json 2>&1)
+	rc=$?
+	assertEquals "zk-ctl status --json exit: $out" 0 "$rc"
+	# Every daemon once, each with a live pid.
+	printf '%s' "$out" | "$ZK_PY" -c '
+import json, os, sys
+rows = json.load(sys.stdin)
+names = sorted(r["daemon"] for r in rows)
+want = sorted(sys.argv[1].split())
+assert names == want, (names, want)
+for r in rows:
+    pid = int(r["pid"])
+    assert pid > 0 and os.path.exists("/proc/%d" % pid), r
+' "$DAEMONS"
+	assertEquals "json has the five daemons with live pids: $out" 0 $?
+}
+
+test_status_matches_runit_pids() {
+	local pid
+	for d in $DAEMONS; do
+		pid=$(zk_daemon_pid 1 "$d")
+		assertNotNull "runit pid of $d" "$pid"
+		assertTrue "$d pid $pid alive" "[ -d /proc/$pid ]"
+		assertEquals "$d pid runs bin/$d" "$(readlink -f "$ZK_BIN/$d")" "$(readlink "/proc/$pid/exe")"
+	done
+}
+
+test_daemons_run_as_their_own_users() {
+	local pid uids="" uid name
+	if [ "$(id -u)" -ne 0 ]; then
+		startSkipping
+		return 0
+	fi
+	for d in $DAEMONS; do
+		pid=$(zk_daemon_pid 1 "$d")
+		# Real, effective, saved and filesystem uids all dropped.
+		uid=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$pid/status")
+		name=$(getent passwd "$d" | cut -d: -f3)
+		assertEquals "$d uids" "$name $name $name $name" "$uid"
+		assertNotEquals "$d not root" 0 "${uid%% *}"
+		uids="$uids ${uid%% *}"
+		assertTrue "$d in group zk" \
+			"awk '/^Groups:|^Gid:/' /proc/$pid/status | grep -qw '$(getent group zk | cut -d: -f3)'"
+	done
+	assertEquals "five distinct users" 5 "$(echo "$uids" | tr ' ' '\n' | grep . | sort -u | wc -l)"
+}
+
+test_client_port_listens() {
+	assertFalse "something listens on $ZK_BASE" "lib_port_free $ZK_BASE"
+}
+
+# Last: down must stop everything it started.
+test_zz_down_leaves_nothing() {
+	local pids pg p left=""
+	pg=$(cat "$ZK_DIR/node1/runsvdir.pid")
+	pids="$pg"
+	for d in $DAEMONS; do
+		pids="$pids $(zk_daemon_pid 1 "$d") $(cat "$ZK_DIR/node1/sv/$d/log/supervise/pid" 2>/dev/null)"
+	done
+	"$ZK_CLUSTER" down -d "$ZK_DIR" >/dev/null 2>&1
+	assertEquals "zk-cluster down exit" 0 $?
+	for p in $pids; do
+		[ -d "/proc/$p" ] && left="$left $p"
+	done
+	assertEquals "recorded pids still alive" "" "$left"
+	assertEquals "processes left in group $pg" "" "$(ps -eo pgid= | awk -v g="$pg" '$1 == g')"
+	assertTrue "client port released" "wait_for 5 lib_port_free $ZK_BASE"
+	"$ZK_CTL" -c "$(zk_cfg 1)" status >/dev/null 2>&1
+	assertEquals "status after down says down" 1 $?
+}
+
+. "$(command -v shunit2)"
