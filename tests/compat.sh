@@ -104,3 +104,18 @@ compat_gap() {
 compat_4lw() {
 	apache_4lw "$ZK_HOST" "$ZK_PORT" "$1"
 }
+
+# compat_kazoo MODULE: run one tests/kazoo test module against the target
+# with Debian's python (the one python3-kazoo is built for); print the
+# summary, and everything but passing cases on failure.
+compat_kazoo() {
+	_out="$COMPAT_DIR/$1.out"
+	timeout 300 /usr/bin/python3 "$TOP/tests/kazoo/run.py" "$1" \
+	    > "$_out" 2>&1
+	_rc=$?
+	grep -E '^(Ran |OK|FAILED|known gap|gap now passes)' "$_out"
+	if [ $_rc -ne 0 ]; then
+		grep -vE ' \.\.\. (ok|expected failure)$' "$_out"
+	fi
+	assertEquals "kazoo module $1 against $ZK_TARGET" 0 $_rc
+}
