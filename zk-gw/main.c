@@ -102,6 +102,15 @@ int main(int argc, char **argv)
 	    loop_timer(&d.loop, 200, tree_timer, NULL) < 0 ||
 	    loop_timer(&d.loop, 50, reap_timer, NULL) < 0)
 		fatal("event loop registration");
+	{
+		/* Tell zk-sessiond we (re)started: our clients must reconnect,
+		 * so their sessions get a fresh timeout. */
+		struct msg m;
+
+		msg_init(&m, MSG_GW_HELLO, P_GW, 0);
+		if (ipc_send(&d.ipc, P_SESSIOND, &m) < 0)
+			warnx("cannot send GW_HELLO to zk-sessiond");
+	}
 	info("serving clients on %s:%d", host, port);
 	daemon_ready(&d);
 	return daemon_run(&d);
