@@ -1,4 +1,4 @@
-# tests/compat.sh: run one client-compatibility suite against Apache
+# tests/compat.sh (bash): run one client-compatibility suite against Apache
 # ZooKeeper (which proves the expectations) and against zk (which is
 # checked by them), with the same server settings for both.
 #
@@ -7,6 +7,7 @@
 #   compat_dispatch "$0" "$@"      # ZK_TARGET unset or "both": runs the
 #                                  # suite once per target, then exits
 #   oneTimeSetUp()    { compat_up; }   # exports ZK_HOSTS ZK_HOST ZK_PORT
+#                                      # and COMPAT_DIR (scratch + logs)
 #   oneTimeTearDown() { compat_down; }
 #   setUp()           { endSkipping; }
 #   test_x() { compat_gap test_x || return 0; ...; }
@@ -16,7 +17,7 @@
 # zk target they are reported and skipped, on Apache they run.
 
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
-. "$TOP/tests/apache.sh"
+. "$TOP/tests/lib.sh"
 
 # Settings both targets run with. tickTime 1000 keeps session expiry
 # (2 x tickTime minimum) short; the whitelist lets the 4lw cases check
@@ -40,31 +41,29 @@ compat_dispatch() {
 }
 
 compat_up() {
-	COMPAT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/zk-compat.XXXXXX") || return 1
-	ZK_PORT=$(apache_free_port) || return 1
 	case "$ZK_TARGET" in
 	apache)
-		ZK_HOSTS=$(apache_up "$COMPAT_DIR" "$ZK_PORT" \
+		COMPAT_DIR=$(lib_tmpdir) || return 1
+		ZK_PORT=$(lib_pick_base) || { fail "no free port"; return 1; }
+		ZK_HOSTS=$(apache_ref_up "$COMPAT_DIR" "$ZK_PORT" \
 		    "$COMPAT_CFG_TICK" "$COMPAT_CFG_4LW") || {
 			fail "Apache ZooKeeper did not start"
 			return 1
 		}
 		;;
 	zk)
-		if ! [ -x "$TOP/bin/zk-cluster" ]; then
-			fail "bin/zk-cluster is missing: run make"
+		local cfg
+		cfg=$(mktemp /tmp/zk-compat-cfg.XXXXXX) || return 1
+		printf '%s\n%s\n' "$COMPAT_CFG_TICK" "$COMPAT_CFG_4LW" > "$cfg"
+		zk_up 1 -c "$cfg"
+		local rc=$?
+		rm -f "$cfg"
+		if [ $rc -ne 0 ] || [ -z "$ZK_CONNECT" ]; then
+			fail "zk-cluster up failed (exit $rc)"
 			return 1
 		fi
-		printf '%s\n%s\n' "$COMPAT_CFG_TICK" "$COMPAT_CFG_4LW" \
-		    > "$COMPAT_DIR/extra.cfg"
-		ZK_HOSTS=$("$TOP/bin/zk-cluster" up -n 1 -d "$COMPAT_DIR/zk" \
-		    -p "$ZK_PORT" -c "$COMPAT_DIR/extra.cfg" \
-		    2> "$COMPAT_DIR/zk-cluster.err" | tail -n 1)
-		if [ -z "$ZK_HOSTS" ]; then
-			cat "$COMPAT_DIR/zk-cluster.err" >&2
-			fail "zk-cluster up failed"
-			return 1
-		fi
+		COMPAT_DIR=$ZK_DIR
+		ZK_HOSTS=$ZK_CONNECT
 		;;
 	*)
 		fail "unknown ZK_TARGET '$ZK_TARGET'"
@@ -79,12 +78,14 @@ compat_up() {
 }
 
 compat_down() {
-	[ -n "$COMPAT_DIR" ] || return 0
 	case "$ZK_TARGET" in
-	apache) apache_down "$COMPAT_DIR" ;;
-	zk) "$TOP/bin/zk-cluster" down -d "$COMPAT_DIR/zk" > /dev/null 2>&1 ;;
+	apache)
+		[ -n "${COMPAT_DIR:-}" ] || return 0
+		apache_ref_down "$COMPAT_DIR"
+		rm -rf "$COMPAT_DIR"
+		;;
+	zk) zk_down ;;
 	esac
-	rm -rf "$COMPAT_DIR"
 	COMPAT_DIR=
 }
 
@@ -100,10 +101,6 @@ compat_gap() {
 	return 1
 }
 
-# compat_4lw WORD: the target's answer to a four-letter word.
-compat_4lw() {
-	apache_4lw "$ZK_HOST" "$ZK_PORT" "$1"
-}
 
 # compat_kazoo MODULE: run one tests/kazoo test module against the target
 # with Debian's python (the one python3-kazoo is built for); print the

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Client compatibility through kazoo (and a raw socket where kazoo hides the
 # wire): sessions, znodes, Stat, multi, errors, watches, four-letter words.
 # ZK_TARGET=apache|zk|both (default both): Apache proves, zk is checked.

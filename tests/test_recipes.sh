@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # kazoo's recipes (Lock, Election, Queue, LockingQueue, Barrier,
 # DoubleBarrier, Counter) against the server.
 # ZK_TARGET=apache|zk|both (default both). Known zk gaps:

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Apache's Java shell, zkCli.sh (zookeeper package), one command per run:
 # create/get/set/ls/stat/delete, Stat printing and error messages.
 # ZK_TARGET=apache|zk|both (default both): Apache proves, zk is checked.
