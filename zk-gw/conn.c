@@ -194,11 +194,14 @@ int conn_write(struct conn *c, const void *p, size_t n)
 {
 	size_t backlog;
 
-	if (c->dead)
+	if (c->dead || c->overflow)
 		return -1;
 	backlog = c->out_len - c->out_off;
 	if (backlog + n > GW_OUT_HARD) {
-		conn_close(c, "output backlog over limit (client not reading)");
+		/* Closed from ops_run_ready(): we may be inside a watch walk
+		 * that must not see the registry change under it. */
+		c->overflow = 1;
+		ops_mark_ready(c);
 		return -1;
 	}
 	if (c->out_off > 0 && c->out_len + n > c->out_cap) {
@@ -214,7 +217,8 @@ int conn_write(struct conn *c, const void *p, size_t n)
 			cap *= 2;
 		q = realloc(c->out, cap);
 		if (!q) {
-			conn_close(c, "out of memory for output");
+			c->overflow = 1;
+			ops_mark_ready(c);
 			return -1;
 		}
 		c->out = q;

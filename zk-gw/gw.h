@@ -78,6 +78,7 @@ struct conn {
 	struct conn *ready_next;	/* FIFO head may have moved */
 	int in_ready;
 	int no_more_input;		/* a reply that closes is queued */
+	int overflow;			/* output over GW_OUT_HARD: to close */
 
 	struct pend *head, *tail;	/* FIFO of requests */
 	int npend;

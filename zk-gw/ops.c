@@ -390,6 +390,10 @@ void ops_run_ready(void)
 		c->in_ready = 0;
 		if (c->dead)
 			continue;
+		if (c->overflow) {
+			conn_close(c, "output backlog over limit (client not reading)");
+			continue;
+		}
 		ops_advance(c);
 		if (!c->dead)
 			conn_resume(c);

@@ -247,9 +247,28 @@ static int set_watches(struct conn *c, MDB_txn *t, const struct jute_set_watches
 				return 0;
 		}
 	}
-	/* Persistent watches (setWatches2) are not supported: see
-	 * docs/COMPATIBILITY.md. They are accepted and ignored. */
-	(void)v2;
+	/* Persistent ones are registered again, never with a catch-up event. */
+	if (v2) {
+		const struct jute_strs *pl[2] = { &sw->persistent, &sw->persistent_recursive };
+
+		for (li = 0; li < 2; li++) {
+			struct jute_rd r;
+			int32_t i;
+
+			if (pl[li]->n <= 0)
+				continue;
+			jute_vec_rd(&r, pl[li]->raw, pl[li]->rawlen);
+			for (i = 0; i < pl[li]->n; i++) {
+				struct jute_bytes p = jute_get_str(&r);
+
+				if (r.err || p.len < 0)
+					return -1;
+				if (watch_add(&gw.watches, &c->w, (const char *)p.p, (size_t)p.len,
+					      li == 0 ? WK_PERSIST : WK_RECURSIVE) < 0)
+					return -1;
+			}
+		}
+	}
 	return 0;
 }
 
@@ -485,7 +504,14 @@ int read_op(struct conn *c, int32_t xid, int32_t op, const uint8_t *body,
 	case OP_CHECKWATCHES:
 	case OP_REMOVEWATCHES: {
 		struct jute_path_type pt;
-		int found = 0;
+		/* 3.8: Children = any child-table entry (standard or persistent),
+		 * Data = any data-table entry (standard, persistent, recursive). */
+		static const int kinds[4][WK_KINDS] = {
+			[WT_CHILDREN] = { 0, 1, 1, 0 },
+			[WT_DATA] = { 1, 0, 1, 1 },
+			[WT_ANY] = { 1, 1, 1, 1 },
+		};
+		int found = 0, k;
 
 		jute_dec_path_type(&r, &pt);
 		if (r.err || pt.path.len < 0) {
@@ -496,29 +522,41 @@ int read_op(struct conn *c, int32_t xid, int32_t op, const uint8_t *body,
 			rc = ZMARSHALLINGERROR;
 			break;
 		}
-		if (pt.type != WT_DATA)
-			found |= op == OP_CHECKWATCHES ?
-			    watch_has(&gw.watches, &c->w, (const char *)pt.path.p, (size_t)pt.path.len, WK_CHILD) :
-			    watch_remove(&gw.watches, &c->w, (const char *)pt.path.p, (size_t)pt.path.len, WK_CHILD);
-		if (pt.type != WT_CHILDREN)
-			found |= op == OP_CHECKWATCHES ?
-			    watch_has(&gw.watches, &c->w, (const char *)pt.path.p, (size_t)pt.path.len, WK_DATA) :
-			    watch_remove(&gw.watches, &c->w, (const char *)pt.path.p, (size_t)pt.path.len, WK_DATA);
+		for (k = 0; k < WK_KINDS; k++) {
+			const char *wp = (const char *)pt.path.p;
+			size_t wl = (size_t)pt.path.len;
+
+			if (!kinds[pt.type][k])
+				continue;
+			/* removing Children keeps a persistent watch's data side:
+			 * one registration holds both here, so only Any or Data
+			 * remove a persistent watch */
+			if (op == OP_REMOVEWATCHES && k == WK_PERSIST && pt.type == WT_CHILDREN)
+				found |= watch_has(&gw.watches, &c->w, wp, wl, (enum watch_kind)k);
+			else if (op == OP_REMOVEWATCHES)
+				found |= watch_remove(&gw.watches, &c->w, wp, wl, (enum watch_kind)k);
+			else
+				found |= watch_has(&gw.watches, &c->w, wp, wl, (enum watch_kind)k);
+		}
 		if (!found)
 			rc = ZNOWATCHER;
 		break;
 	}
-	case OP_SASL:
-		/* No SASL here: Apache without a SASL provider answers an empty
-		 * (null) token, zxid 0. */
-		b->len = hdr_at;
-		hdr(b, xid, 0, 0);
-		jute_put_buf(b, JUTE_NULL);
+	case OP_ADDWATCH: {
+		struct jute_path_type pt;
+
+		jute_dec_path_type(&r, &pt);
+		if (r.err || pt.path.len < 0 ||
+		    (pt.type != AW_PERSISTENT && pt.type != AW_PERSISTENT_RECURSIVE)) {
+			rc = ZMARSHALLINGERROR;
+			break;
+		}
+		if (watch_add(&gw.watches, &c->w, (const char *)pt.path.p, (size_t)pt.path.len,
+			      pt.type == AW_PERSISTENT ? WK_PERSIST : WK_RECURSIVE) < 0)
+			warnx("%s: watch limit reached", c->peer);
+		jute_put_int(b, 0);	/* ErrorResponse{0} */
 		break;
-	case OP_ADDWATCH:
-		/* Persistent watches are not implemented (docs/COMPATIBILITY.md). */
-		rc = ZUNIMPLEMENTED;
-		break;
+	}
 	case OP_MULTIREAD:
 		rc = multi_read(c, t, &r, b);
 		if (rc < 0)

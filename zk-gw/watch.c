@@ -15,7 +15,7 @@ struct watch_node {
 
 struct watch_entry {
 	uint64_t hash;
-	struct watch_node *list[2];
+	struct watch_node *list[WK_KINDS];
 	size_t len;
 	char path[];
 };
@@ -52,7 +52,7 @@ void watch_free(struct watch_reg *r)
 
 		if (!e || e == TOMB)
 			continue;
-		for (k = 0; k < 2; k++) {
+		for (k = 0; k < WK_KINDS; k++) {
 			while (e->list[k]) {
 				struct watch_node *n = e->list[k];
 
@@ -124,11 +124,12 @@ static struct watch_entry *lookup(const struct watch_reg *r, const char *p, size
 
 static void entry_maybe_free(struct watch_reg *r, struct watch_entry *e)
 {
-	int found;
+	int found, k;
 	size_t i;
 
-	if (e->list[0] || e->list[1])
-		return;
+	for (k = 0; k < WK_KINDS; k++)
+		if (e->list[k])
+			return;
 	i = find_slot(r, e->path, e->len, e->hash, &found);
 	if (found) {
 		r->slots[i] = TOMB;
@@ -156,6 +157,8 @@ static void unlink_node(struct watch_reg *r, struct watch_node *n)
 		n->c_next->c_prev = n->c_prev;
 	n->wc->count--;
 	r->count--;
+	if (n->kind == WK_RECURSIVE)
+		r->nrec--;
 }
 
 static struct watch_node *find_node(struct watch_entry *e, const struct watch_conn *wc,
@@ -202,7 +205,7 @@ int watch_add(struct watch_reg *r, struct watch_conn *wc, const char *path,
 		if (!e)
 			return -1;
 		e->hash = h;
-		e->list[0] = e->list[1] = NULL;
+		memset(e->list, 0, sizeof(e->list));
 		e->len = len;
 		memcpy(e->path, path, len);
 		e->path[len] = '\0';
@@ -231,6 +234,8 @@ int watch_add(struct watch_reg *r, struct watch_conn *wc, const char *path,
 	wc->head = n;
 	wc->count++;
 	r->count++;
+	if (kind == WK_RECURSIVE)
+		r->nrec++;
 	return 0;
 }
 
@@ -281,6 +286,19 @@ size_t watch_fire(struct watch_reg *r, const char *path, size_t len,
 
 	if (!e)
 		return 0;
+	if (kind >= WK_PERSIST) {
+		struct watch_node *n;
+
+		/* Persistent: stays. cb must not change the registry. */
+		for (n = e->list[kind]; n; n = n->e_next) {
+			if (n->wc->stamp == r->round)
+				continue;
+			n->wc->stamp = r->round;
+			fired++;
+			cb(arg, n->wc);
+		}
+		return fired;
+	}
 	while (e->list[kind]) {
 		struct watch_node *n = e->list[kind];
 		struct watch_conn *wc = n->wc;
@@ -294,6 +312,23 @@ size_t watch_fire(struct watch_reg *r, const char *path, size_t len,
 		cb(arg, wc);
 	}
 	entry_maybe_free(r, e);
+	return fired;
+}
+
+size_t watch_fire_recursive(struct watch_reg *r, const char *path, size_t len,
+			    watch_cb cb, void *arg)
+{
+	size_t fired = 0, i;
+
+	if (r->nrec == 0 || len == 0)
+		return 0;
+	/* "/" then every proper prefix ending before a '/', then path. */
+	fired += watch_fire(r, "/", 1, WK_RECURSIVE, cb, arg);
+	for (i = 1; i < len; i++)
+		if (path[i] == '/')
+			fired += watch_fire(r, path, i, WK_RECURSIVE, cb, arg);
+	if (len > 1)
+		fired += watch_fire(r, path, len, WK_RECURSIVE, cb, arg);
 	return fired;
 }
 

@@ -1,14 +1,21 @@
 /* watch.h: the gateway's watch registry (pure: no IO). Standard one-shot
  * watches in two tables, data (exists/getData) and child (getChildren),
- * keyed by path; each registration is one (path, table, connection), so
- * a watch set many times fires once. Watches belong to a connection and
- * are dropped with it. */
+ * plus persistent and persistent-recursive watches (addWatch), keyed by
+ * path; each registration is one (path, kind, connection), so a watch set
+ * many times fires once. Watches belong to a connection and are dropped
+ * with it. */
 #ifndef ZK_GW_WATCH_H
 #define ZK_GW_WATCH_H
 #include <stddef.h>
 #include <stdint.h>
 
-enum watch_kind { WK_DATA = 0, WK_CHILD = 1 };
+enum watch_kind {
+	WK_DATA = 0,		/* one-shot: exists, getData */
+	WK_CHILD = 1,		/* one-shot: getChildren */
+	WK_PERSIST = 2,		/* addWatch mode 0: data and child events at P */
+	WK_RECURSIVE = 3,	/* addWatch mode 1: data events at P and below */
+	WK_KINDS = 4
+};
 
 struct watch_node;
 struct watch_entry;
@@ -24,6 +31,7 @@ struct watch_reg {
 	struct watch_entry **slots;	/* open addressing by path hash */
 	size_t cap, used, tomb;
 	size_t count;			/* registrations */
+	size_t nrec;			/* WK_RECURSIVE registrations */
 	size_t limit;			/* max registrations (0 = unlimited) */
 	uint64_t round;
 };
@@ -52,10 +60,14 @@ typedef void (*watch_cb)(void *arg, struct watch_conn *wc);
 /* Start a fire round: connections told in the same round are told once
  * (e.g. a delete fires data and child tables with NodeDeleted). */
 void watch_round(struct watch_reg *r);
-/* Fire and remove every watch of kind at path, calling cb once per
- * connection not yet told in this round. Returns how many fired. */
+/* Fire every watch of kind at path, calling cb once per connection not
+ * yet told in this round; one-shot kinds are removed (even when the
+ * connection was already told). Returns how many were told. */
 size_t watch_fire(struct watch_reg *r, const char *path, size_t len,
 		  enum watch_kind kind, watch_cb cb, void *arg);
+/* Fire the recursive watches at path and at each of its ancestors. */
+size_t watch_fire_recursive(struct watch_reg *r, const char *path, size_t len,
+			    watch_cb cb, void *arg);
 
 /* Number of distinct paths with watches. */
 size_t watch_paths(const struct watch_reg *r);

@@ -81,17 +81,6 @@ static void notify(void *arg, struct watch_conn *wc)
 	jute_buf_free(&b);
 }
 
-static void fire(struct jute_bytes path, enum watch_kind kind, int type, int new_round)
-{
-	struct fire_ctx f = { type, path };
-
-	if (path.len < 0)
-		return;
-	if (new_round)
-		watch_round(&gw.watches);
-	watch_fire(&gw.watches, (const char *)path.p, (size_t)path.len, kind, notify, &f);
-}
-
 static struct jute_bytes parent_of(struct jute_bytes p)
 {
 	int32_t i;
@@ -104,21 +93,49 @@ static struct jute_bytes parent_of(struct jute_bytes p)
 }
 
 /* Event order within one change: data table at P, P's child table, then
- * the parent's child table. */
+ * the parent's child table. Persistent watches at P see P's events and
+ * NodeChildrenChanged of P; recursive ones at P or above see every event
+ * but NodeChildrenChanged. One event per connection per (path, type). */
+static void fire_event(struct jute_bytes path, int type)
+{
+	struct fire_ctx f = { type, path };
+	const char *p = (const char *)path.p;
+	size_t n = (size_t)path.len;
+
+	if (path.len < 0)
+		return;
+	watch_round(&gw.watches);
+	switch (type) {
+	case EV_CREATED:
+	case EV_DATA_CHANGED:
+		watch_fire(&gw.watches, p, n, WK_DATA, notify, &f);
+		break;
+	case EV_DELETED:
+		watch_fire(&gw.watches, p, n, WK_DATA, notify, &f);
+		watch_fire(&gw.watches, p, n, WK_CHILD, notify, &f);
+		break;
+	case EV_CHILDREN_CHANGED:
+		watch_fire(&gw.watches, p, n, WK_CHILD, notify, &f);
+		watch_fire(&gw.watches, p, n, WK_PERSIST, notify, &f);
+		return;
+	}
+	watch_fire(&gw.watches, p, n, WK_PERSIST, notify, &f);
+	watch_fire_recursive(&gw.watches, p, n, notify, &f);
+}
+
 static void fire_op(int32_t type, struct jute_bytes path)
 {
 	switch (type) {
 	case OP_CREATE:
-		fire(path, WK_DATA, EV_CREATED, 1);
-		fire(parent_of(path), WK_CHILD, EV_CHILDREN_CHANGED, 1);
+		fire_event(path, EV_CREATED);
+		fire_event(parent_of(path), EV_CHILDREN_CHANGED);
 		break;
 	case OP_DELETE:
-		fire(path, WK_DATA, EV_DELETED, 1);
-		fire(path, WK_CHILD, EV_DELETED, 0);	/* same round: told once */
-		fire(parent_of(path), WK_CHILD, EV_CHILDREN_CHANGED, 1);
+		fire_event(path, EV_DELETED);
+		fire_event(parent_of(path), EV_CHILDREN_CHANGED);
 		break;
 	case OP_SETDATA:
-		fire(path, WK_DATA, EV_DATA_CHANGED, 1);
+		fire_event(path, EV_DATA_CHANGED);
 		break;
 	default:
 		break;

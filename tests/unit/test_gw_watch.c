@@ -117,6 +117,48 @@ static void test_limit(void)
 	watch_free(&r);
 }
 
+/* addWatch: persistent watches stay; recursive ones see descendants. */
+static void test_persistent_and_recursive(void)
+{
+	struct watch_reg r;
+	struct watch_conn wc[3] = { { 0 } };
+
+	memset(told, 0, sizeof(told));
+	CHECK(watch_init(&r, 0) == 0);
+	CHECK(watch_add(&r, &wc[0], P("/p"), WK_PERSIST) == 0);
+	CHECK(watch_add(&r, &wc[0], P("/p"), WK_DATA) == 0);
+	CHECK(watch_add(&r, &wc[1], P("/"), WK_RECURSIVE) == 0);
+	CHECK(watch_add(&r, &wc[2], P("/p/q"), WK_RECURSIVE) == 0);
+	CHECK_EQ_INT(r.nrec, 2);
+	/* one event at /p: the standard and persistent watch tell wc[0] once */
+	watch_round(&r);
+	CHECK_EQ_INT(watch_fire(&r, P("/p"), WK_DATA, cb, wc), 1);
+	CHECK_EQ_INT(watch_fire(&r, P("/p"), WK_PERSIST, cb, wc), 0);
+	CHECK_EQ_INT(watch_fire_recursive(&r, P("/p"), cb, wc), 1);
+	CHECK_EQ_INT(told[0], 1);
+	CHECK_EQ_INT(told[1], 1);
+	CHECK_EQ_INT(told[2], 0);
+	CHECK(!watch_has(&r, &wc[0], P("/p"), WK_DATA));
+	CHECK(watch_has(&r, &wc[0], P("/p"), WK_PERSIST));
+	/* again: persistent ones fire again */
+	watch_round(&r);
+	CHECK_EQ_INT(watch_fire(&r, P("/p"), WK_PERSIST, cb, wc), 1);
+	CHECK_EQ_INT(watch_fire_recursive(&r, P("/p/q/r"), cb, wc), 2);
+	CHECK_EQ_INT(told[0], 2);
+	CHECK_EQ_INT(told[1], 2);
+	CHECK_EQ_INT(told[2], 1);
+	/* "/p/qq" is not under "/p/q" */
+	watch_round(&r);
+	CHECK_EQ_INT(watch_fire_recursive(&r, P("/p/qq"), cb, wc), 1);
+	CHECK_EQ_INT(told[2], 1);
+	watch_drop_conn(&r, &wc[1]);
+	watch_drop_conn(&r, &wc[2]);
+	CHECK_EQ_INT(r.nrec, 0);
+	CHECK_EQ_INT(watch_remove(&r, &wc[0], P("/p"), WK_PERSIST), 1);
+	CHECK_EQ_INT(r.count, 0);
+	watch_free(&r);
+}
+
 int main(void)
 {
 	static const struct unit_case cases[] = {
@@ -124,6 +166,7 @@ int main(void)
 		{ "round_dedup", test_round_dedup },
 		{ "drop_and_remove", test_drop_and_remove },
 		{ "limit", test_limit },
+		{ "persistent_and_recursive", test_persistent_and_recursive },
 		{ NULL, NULL }
 	};
 	return unit_run("gw_watch", cases);
