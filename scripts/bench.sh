@@ -21,7 +21,6 @@
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-. "$TOP/tests/apache.sh"
 
 PY=/usr/bin/python3
 BENCH=$TOP/bin/zk-bench
@@ -34,6 +33,10 @@ MEM_SECS=${BENCH_MEM_SECS:-240}
 TARGETS=${BENCH_TARGETS:-apache zk}
 OUT=${BENCH_OUT:-$TOP/docs/PERFORMANCE.md}
 START_SECS=60
+# The Debian jar's manifest names every dependency, so it alone is the class
+# path; the package ships no logger binding, so the server logs nothing.
+APACHE_CP=/usr/share/java/zookeeper.jar
+APACHE_MAIN=org.apache.zookeeper.server.ZooKeeperServerMain
 
 for v in SECS WARM CONNS DEPTH ZNODES MEM_SECS; do
 	case ${!v} in
@@ -73,9 +76,38 @@ say() {
 
 # ---- servers ---------------------------------------------------------------
 
+free_port() {
+	"$PY" -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# A four-letter word's answer (the word is the whole request), 5 s bound.
+fourlw() {
+	timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+		printf %s "$2" >&3 && cat <&3' _ "$1" "$2" 2>/dev/null
+}
+
+# Stop the Apache started in DIR: its recorded pid only, TERM then KILL.
+apache_down() {
+	local dir=$1 pid i
+	[ -r "$dir/apache.pid" ] || return 0
+	pid=$(cat "$dir/apache.pid")
+	rm -f "$dir/apache.pid"
+	kill "$pid" 2>/dev/null || return 0
+	for i in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
 # Apache as Debian's zkServer.sh starts it: default JVM heap and collector,
-# standalone, forceSync on (its default, stated for the record). The pid is
-# written where tests/apache.sh's apache_down looks for it.
+# standalone, forceSync on (its default, stated for the record). Its pid is
+# recorded in DIR/apache.pid for apache_down.
 bench_apache_up() {
 	local dir=$1 port=$2 i
 	mkdir -p "$dir/data" || return 1
@@ -99,7 +131,7 @@ EOF
 			tail -n 20 "$dir/apache.log" >&2
 			return 1
 		}
-		apache_4lw 127.0.0.1 "$port" srvr | grep -q '^Mode: ' && return 0
+		fourlw "$port" srvr | grep -q '^Mode: ' && return 0
 		sleep 0.1
 	done
 	say "Apache not serving after ${START_SECS}s"
@@ -159,7 +191,7 @@ server_up() {
 	SRV_PORT="" SRV_PIDS=""
 	case $target in
 	apache)
-		SRV_PORT=$(apache_free_port) || return 1
+		SRV_PORT=$(free_port) || return 1
 		bench_apache_up "$dir" "$SRV_PORT" || return 1
 		SRV_PIDS=$(cat "$dir/apache.pid")
 		;;
