@@ -207,3 +207,39 @@ class RecipeTest(zkt.ZkCase):
         f = self.zk.Counter(self.p("fcount"), default=0.0)
         f += 1.5
         self.assertEqual(f.value, 1.5)
+
+    def test_data_watch_and_children_watch(self):
+        # kazoo's DataWatch / ChildrenWatch re-register after every event,
+        # so they see every state in order.
+        path = self.zk.create(self.p("dw"), b"0")
+        datas, kids = [], []
+        cond = threading.Condition()
+
+        def on_data(data, stat):
+            with cond:
+                datas.append(data)
+                cond.notify_all()
+
+        def on_kids(children):
+            with cond:
+                kids.append(sorted(children))
+                cond.notify_all()
+        self.zk.DataWatch(path, on_data)
+        self.zk.ChildrenWatch(path, on_kids)
+        other = self.client()
+
+        def wait(cond_fn, what):
+            with cond:
+                self.assertTrue(cond.wait_for(cond_fn, 10), what)
+        wait(lambda: datas == [b"0"] and kids == [[]], "initial calls")
+        other.set(path, b"1")
+        wait(lambda: datas[-1:] == [b"1"], "data 1")
+        other.create(path + "/a")
+        wait(lambda: kids[-1:] == [["a"]], "child a")
+        other.set(path, b"2")
+        wait(lambda: datas[-1:] == [b"2"], "data 2")
+        other.delete(path + "/a")
+        wait(lambda: kids[-1:] == [[]], "no children")
+        other.delete(path)
+        wait(lambda: datas[-1:] == [None], "deleted")
+        self.assertEqual(datas, [b"0", b"1", b"2", None])

@@ -206,3 +206,57 @@ class SessionTest(zkt.ZkCase):
         self.assertGreaterEqual(r3.zxid, r2.zxid)
         # A ping reply is not a request reply: xid -2 echoed.
         self.assertEqual(a.ping(), [])
+
+    def test_pipelined_replies_are_fifo(self):
+        # Reads and writes sent back to back come back in request order
+        # with their xids echoed, reads seeing earlier writes.
+        a = self.raw()
+        base = self.p("fifo")
+        reqs = [
+            (rawzk.OP_CREATE, rawzk.ustr(base) + rawzk.buf(b"0") +
+             rawzk.acl_vec() + rawzk.i32(0)),
+            (rawzk.OP_GETDATA, rawzk.ustr(base) + rawzk.boolean(False)),
+            (rawzk.OP_SETDATA, rawzk.ustr(base) + rawzk.buf(b"1") +
+             rawzk.i32(0)),
+            (rawzk.OP_GETDATA, rawzk.ustr(base) + rawzk.boolean(False)),
+            (rawzk.OP_EXISTS, rawzk.ustr(base + "/no") +
+             rawzk.boolean(False)),
+            (rawzk.OP_SETDATA, rawzk.ustr(base) + rawzk.buf(b"2") +
+             rawzk.i32(0)),
+            (rawzk.OP_GETDATA, rawzk.ustr(base) + rawzk.boolean(False)),
+        ]
+        frames = b""
+        xids = []
+        for i, (op, body) in enumerate(reqs):
+            xid = 1000 + 7 * i
+            xids.append(xid)
+            payload = rawzk.i32(xid) + rawzk.i32(op) + body
+            frames += rawzk.i32(len(payload)) + payload
+        a.sock.sendall(frames)
+        reps = [a.recv() for _ in reqs]
+        self.assertEqual([r.xid for r in reps], xids)
+        self.assertEqual([r.err for r in reps], [0, 0, 0, 0, -101, -103, 0])
+        self.assertEqual(reps[1].reader().buf(), b"0")
+        self.assertEqual(reps[3].reader().buf(), b"1")
+        self.assertEqual(reps[6].reader().buf(), b"1")
+        zx = [r.zxid for r in reps]
+        self.assertEqual(zx, sorted(zx), "reply zxids went backwards")
+
+    def test_requests_before_connect_reply_are_held(self):
+        # A client may pipeline its first request behind the handshake.
+        host, port = zkt.host_port()
+        r = rawzk.Raw(host, port)
+        self._raws.append(r)
+        connect = (rawzk.i32(0) + rawzk.i64(0) + rawzk.i32(10000) +
+                   rawzk.i64(0) + rawzk.buf(b"\0" * 16) +
+                   rawzk.boolean(False))
+        req = rawzk.i32(5) + rawzk.i32(rawzk.OP_EXISTS) + \
+            rawzk.ustr("/zookeeper") + rawzk.boolean(False)
+        r.sock.sendall(rawzk.i32(len(connect)) + connect +
+                       rawzk.i32(len(req)) + req)
+        resp = rawzk.Reader(r.recv_frame())
+        self.assertEqual(resp.i32(), 0)
+        self.assertGreater(resp.i32(), 0)
+        rep = r.recv()
+        self.assertEqual((rep.xid, rep.err), (5, 0))
+        self.assertEqual(rep.reader().stat()["czxid"], 0)
