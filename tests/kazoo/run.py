@@ -23,10 +23,9 @@ def mark_gaps(suite):
         reason = known_gaps.ZK_KNOWN_GAPS.get(test.id())
         if reason is None:
             continue
-        name = test._testMethodName
-        fn = getattr(test, name)
         sys.stderr.write("known gap: %s: %s\n" % (test.id(), reason))
-        setattr(test, name, unittest.expectedFailure(fn))
+        # The per-instance form of unittest.expectedFailure.
+        setattr(test, "__unittest_expecting_failure__", True)
 
 
 def main(argv):
@@ -47,7 +46,9 @@ def main(argv):
     for test in result.unexpectedSuccesses:
         sys.stderr.write("gap now passes, remove it from known_gaps.py: %s\n"
                          % test.id())
-    return 0 if result.wasSuccessful() else 1
+    # A gap that passes is announced above but does not fail the run: some
+    # gaps are timing-dependent, and the list is pruned by hand.
+    return 0 if not (result.failures or result.errors) else 1
 
 
 if __name__ == "__main__":
