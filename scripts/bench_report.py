@@ -93,6 +93,15 @@ def cpu_us(doc):
     return val(doc, "server", "cpu_ns_per_op") / 1000.0
 
 
+def other_cpus(doc):
+    """CPUs used on average by processes other than the server and zk-bench
+    during the measured window (other work on a shared machine)."""
+    if doc is None or not doc.get("machine_busy_ns") or not doc["elapsed_us"]:
+        return None
+    own = val(doc, "server", "cpu_ns_total") + doc.get("client_cpu_ns_total", 0)
+    return max(0, doc["machine_busy_ns"] - own) / (doc["elapsed_us"] * 1000.0)
+
+
 def sane(doc):
     """A run counts only if it had no errors and lost no connection."""
     return doc is not None and doc["errors"] == 0 and doc["lost_connections"] == 0
@@ -173,8 +182,9 @@ def main():
     L.append("## Throughput")
     L.append("")
     L.append("| mode | Apache ops/s | zk ops/s | zk/Apache | Apache p50 / p99 / p99.9 ms | "
-             "zk p50 / p99 / p99.9 ms | Apache CPU us/op | zk CPU us/op | zk/Apache CPU |")
-    L.append("|---|---:|---:|---:|---|---|---:|---:|---:|")
+             "zk p50 / p99 / p99.9 ms | Apache CPU us/op | zk CPU us/op | zk/Apache CPU | "
+             "other load, CPUs (Apache / zk) |")
+    L.append("|---|---:|---:|---:|---|---|---:|---:|---:|---|")
     notes = []
 
     def lat3(doc):
@@ -185,17 +195,21 @@ def main():
 
     for n, _ in SPEED:
         a, z = A[n], Z[n]
-        L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s |" % (
             n, fmt(val(a, "ops_per_sec"), 0) if a else "failed",
             fmt(val(z, "ops_per_sec"), 0) if z else "failed",
             ratio(val(z, "ops_per_sec"), val(a, "ops_per_sec")),
             lat3(a), lat3(z), fmt(cpu_us(a)), fmt(cpu_us(z)),
-            ratio(cpu_us(z), cpu_us(a))))
+            ratio(cpu_us(z), cpu_us(a)), fmt(other_cpus(a), 2), fmt(other_cpus(z), 2)))
         for t, doc in (("Apache", a), ("zk", z)):
             if doc is None:
                 notes.append("%s %s: failed: %s" % (t, n, why(res, t.lower(), n)))
             elif note(doc):
                 notes.append("%s %s: %s" % (t, n, note(doc)))
+    L.append("")
+    L.append("\"Other load\" is the machine's busy CPU time (/proc/stat) during the "
+             "window minus the server's and zk-bench's own: other processes that "
+             "competed for the %s cores. Near 0 means the numbers are clean." % m.get("nproc", "?"))
     L.append("")
 
     L.append("## Round trip")

@@ -69,6 +69,10 @@ struct proc_sample {
 	int ok;				/* every pid could be read */
 };
 
+/* Busy time of the whole machine (all CPUs, ticks): /proc/stat's first
+ * line minus idle and iowait. Shows how much else ran during a window. */
+int proc_parse_cpu_line(const char *text, uint64_t *busy);
+int proc_machine_busy(uint64_t *busy);
 /* Parse the utime+stime of one /proc/PID/stat line; -1 if malformed. */
 int proc_parse_stat(const char *line, uint64_t *ticks);
 /* Value in KiB of "Key:" in a /proc/PID/status text; -1 if absent. */
@@ -89,6 +93,7 @@ struct bench_result {
 	struct hist lat;		/* ns */
 	struct proc_sample srv0, srv1;
 	uint64_t client_cpu_ns;
+	uint64_t mach0, mach1;		/* machine busy ticks; both 0 if unknown */
 };
 
 /* Connect, set up znodes, warm up, measure, close. 0 or -1 (reported). */

@@ -73,8 +73,12 @@ int conn_connected(struct bconn *c, int session_ms)
 		return -1;
 	}
 	if (err) {
-		errno = err;
-		warn("connection %d: connect", c->idx);
+		/* Every connection fails alike when nothing listens: say it once. */
+		static int said;
+		if (!said++) {
+			errno = err;
+			warn("connection %d: connect", c->idx);
+		}
 		return -1;
 	}
 	/* A new session, 45-byte form like the Java and C clients. */

@@ -61,6 +61,49 @@ int proc_parse_stat(const char *line, uint64_t *ticks)
 	return 0;
 }
 
+int proc_parse_cpu_line(const char *text, uint64_t *busy)
+{
+	/* "cpu  user nice system idle iowait irq softirq steal guest guest_nice";
+	 * guest time is already inside user, so only the first eight count. */
+	unsigned long long v[8] = { 0 };
+	const char *p = text;
+	int n;
+
+	if (strncmp(p, "cpu ", 4) != 0)
+		return -1;
+	p += 4;
+	for (n = 0; n < 8; n++) {
+		char *end;
+
+		errno = 0;
+		v[n] = strtoull(p, &end, 10);
+		if (end == p || errno)
+			break;
+		p = end;
+	}
+	/* Kernels since 2.6.11 print at least eight fields. */
+	if (n < 8)
+		return -1;
+	*busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+	return 0;
+}
+
+int proc_machine_busy(uint64_t *busy)
+{
+	char buf[1024];
+	int fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	/* The first line fits; the rest (per-CPU lines) is not needed. */
+	n = read(fd, buf, sizeof buf - 1);
+	if (close(fd) < 0 || n <= 0)
+		return -1;
+	buf[n] = 0;
+	return proc_parse_cpu_line(buf, busy);
+}
+
 int proc_parse_status_kib(const char *text, const char *key, uint64_t *kib)
 {
 	size_t kl = strlen(key);

@@ -39,6 +39,14 @@ static uint64_t srv_cpu_ns(const struct bench_result *r, uint64_t *total_ns)
 	return r->ops ? *total_ns / r->ops : 0;
 }
 
+/* Machine busy time over the window, ns. */
+static uint64_t mach_ns(const struct bench_result *r)
+{
+	if (r->mach1 <= r->mach0)
+		return 0;
+	return (r->mach1 - r->mach0) * (1000000000ull / (uint64_t)proc_hz());
+}
+
 void report_text(const struct bench_opts *o, const struct bench_result *r)
 {
 	const struct hist *h = &r->lat;
@@ -74,6 +82,13 @@ void report_text(const struct bench_opts *o, const struct bench_result *r)
 	}
 	printf("  client      cpu %.1f us/op\n",
 	       r->ops ? (double)r->client_cpu_ns / (double)r->ops / 1e3 : 0.0);
+	if (r->mach1 > r->mach0 && r->secs > 0) {
+		uint64_t busy = mach_ns(r), own = total + r->client_cpu_ns;
+		uint64_t rest = busy > own ? busy - own : 0;
+
+		printf("  machine     %.2f CPUs busy, %.2f of them neither server nor zk-bench\n",
+		       (double)busy / 1e9 / r->secs, (double)rest / 1e9 / r->secs);
+	}
 }
 
 int report_json(const struct bench_opts *o, const struct bench_result *r)
@@ -122,6 +137,10 @@ int report_json(const struct bench_opts *o, const struct bench_result *r)
 	json_uint(&j, "peak_rss_kib", r->srv1.hwm_kib);
 	json_obj_end(&j);
 	json_uint(&j, "client_cpu_ns_per_op", r->ops ? r->client_cpu_ns / r->ops : 0);
+	json_uint(&j, "client_cpu_ns_total", r->client_cpu_ns);
+	/* Everything that ran on the machine in the window; minus server and
+	 * client, it shows interference from other processes. */
+	json_uint(&j, "machine_busy_ns", mach_ns(r));
 	json_obj_end(&j);
 	s = json_done(&j);
 	if (!s) {

@@ -601,6 +601,8 @@ static int measure(struct bench *b)
 			return -1;
 	}
 	proc_sample_take(o->pids, o->npids, &r->srv0);
+	if (proc_machine_busy(&r->mach0) < 0)
+		r->mach0 = 0;
 	c0 = cpu_self_ns();
 	t0 = now_ns();
 	phase_start(b, G_LOAD, o->ops ? o->ops : UINT64_MAX, o->secs, 1);
@@ -608,6 +610,8 @@ static int measure(struct bench *b)
 		b->deadline_hit = 1;
 	t1 = now_ns();
 	proc_sample_take(o->pids, o->npids, &r->srv1);
+	if (!r->mach0 || proc_machine_busy(&r->mach1) < 0)
+		r->mach0 = r->mach1 = 0;
 	r->client_cpu_ns = cpu_self_ns() - c0;
 	r->secs = (double)(t1 - t0) / 1e9;
 	r->hit_cap = o->ops && b->deadline_hit;

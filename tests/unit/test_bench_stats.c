@@ -93,6 +93,20 @@ static void t_status_text(void)
 	CHECK_EQ_INT(proc_parse_status_kib(text, "VmSwap", &v), -1);
 }
 
+static void t_cpu_line(void)
+{
+	/* user nice system idle iowait irq softirq steal guest guest_nice:
+	 * busy is all but idle and iowait; guest is inside user already. */
+	uint64_t b = 0;
+
+	CHECK_EQ_INT(proc_parse_cpu_line("cpu  100 2 30 5000 70 4 5 6 50 0\ncpu0 1 2\n", &b), 0);
+	CHECK_EQ_INT(b, 100 + 2 + 30 + 4 + 5 + 6);
+	CHECK_EQ_INT(proc_parse_cpu_line("cpu0 1 2 3 4 5 6 7 8\n", &b), -1);
+	CHECK_EQ_INT(proc_parse_cpu_line("cpu  1 2 3 4\n", &b), -1);
+	CHECK_EQ_INT(proc_machine_busy(&b), 0);
+	CHECK(b > 0);
+}
+
 static void t_sample_self(void)
 {
 	/* Our own process: readable, non-zero memory. A dead pid is not ok. */
@@ -115,6 +129,7 @@ int main(void)
 		{ "pct_outlier", t_pct_outlier },
 		{ "stat_line", t_stat_line },
 		{ "status_text", t_status_text },
+		{ "cpu_line", t_cpu_line },
 		{ "sample_self", t_sample_self },
 		{ NULL, NULL },
 	};
