@@ -1,0 +1,242 @@
+/* zk-treed: applies committed txns to the tree in LMDB, in zxid order, and
+ * publishes each result (TREE_APPLIED) to zk-gw and, for session txns, to
+ * zk-sessiond. The only writer of the tree env.
+ *
+ * Batching: the inbox is read here (not by common/daemon.c) so that every
+ * ZAB_COMMIT of one wake-up goes into one LMDB write txn; the results are
+ * sent only after that txn commits, so a reader that sees a TREE_APPLIED
+ * also sees its change in LMDB.
+ *
+ * Order: a commit whose prev is not our last applied zxid is a duplicate
+ * (zxid <= applied: ignored) or follows a gap (lost message, zk-zabd
+ * restart): we drop it and say TREE_HELLO{applied}, and zk-zabd replays
+ * from there. The env is opened MDB_NOSYNC (see common/treedb.c); a timer
+ * syncs it so that the replay after a machine crash stays short. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include "apply.h"
+#include "daemon.h"
+#include "log.h"
+#include "treedb.h"
+#include "txn.h"
+
+#define TREED_BATCH_MAX		1024	/* commits per LMDB write txn */
+#define TREED_SYNC_MS		1000	/* mdb_env_sync period when dirty */
+#define TREED_HELLO_MS		500	/* resend TREE_HELLO while a gap lasts */
+
+struct done {
+	void *frame;		/* the ZAB_COMMIT frame (txn bytes live there) */
+	struct msg msg;
+	int32_t err;
+	int session_txn;
+	size_t body_off, body_len;
+};
+
+struct treed {
+	struct daemon *d;
+	char dir[4096];
+	struct treedb tree;
+	int64_t applied;
+	int gap;			/* a gap was seen and not yet filled */
+	int dirty;			/* commits since the last env sync */
+	struct done batch[TREED_BATCH_MAX];
+	struct jute_buf bodies;
+	uint64_t txns, batches, dups, gaps, hellos, syncs, bad;
+};
+
+static void hello(struct treed *t)
+{
+	struct msg m;
+
+	msg_init(&m, MSG_TREE_HELLO, P_TREED, 0);
+	MSG_SET(&m, zxid, t->applied);
+	if (ipc_send(&t->d->ipc, P_ZABD, &m) < 0)
+		warnx("cannot send TREE_HELLO to zk-zabd");
+	t->hellos++;
+}
+
+static void publish(struct treed *t, struct done *x)
+{
+	struct msg m;
+
+	msg_init(&m, MSG_TREE_APPLIED, P_TREED, x->msg.corr);
+	MSG_SET(&m, zxid, x->msg.zxid);
+	MSG_SET(&m, origin, x->msg.origin);
+	MSG_SET(&m, err, x->err);
+	MSG_SET_BYTES(&m, txn, x->msg.txn.p, x->msg.txn.len);
+	if (x->err == ZOK && x->body_len > 0)
+		MSG_SET_BYTES(&m, body, t->bodies.p + x->body_off, x->body_len);
+	if (ipc_send(&t->d->ipc, P_GW, &m) < 0)
+		warnx("cannot send TREE_APPLIED %" PRIx64 " to zk-gw", (uint64_t)x->msg.zxid);
+	if (x->session_txn && ipc_send(&t->d->ipc, P_SESSIOND, &m) < 0)
+		warnx("cannot send TREE_APPLIED %" PRIx64 " to zk-sessiond", (uint64_t)x->msg.zxid);
+}
+
+/* Applies one in-order commit inside w. */
+static void apply_one(struct treed *t, MDB_txn *w, struct done *x)
+{
+	struct txn txn;
+
+	if (txn_decode(x->msg.txn.p, x->msg.txn.len, &txn) != 0 || txn.zxid != x->msg.zxid)
+		fatalx("ZAB_COMMIT %" PRIx64 " from zk-zabd: malformed txn", (uint64_t)x->msg.zxid);
+	x->body_off = t->bodies.len;
+	if (apply_txn(&t->tree, w, &txn, &x->err, &t->bodies) < 0)
+		fatalx("tree: cannot apply zxid %" PRIx64 "; exiting for a clean replay",
+		       (uint64_t)x->msg.zxid);
+	if (t->bodies.err)
+		fatalx("tree: reply of zxid %" PRIx64 " too large", (uint64_t)x->msg.zxid);
+	x->body_len = t->bodies.len - x->body_off;
+	x->session_txn = txn.type == OP_CREATESESSION || txn.type == OP_CLOSESESSION;
+	t->applied = x->msg.zxid;
+	t->txns++;
+}
+
+static void treed_inbox(void *arg, int fd, uint32_t events)
+{
+	struct treed *t = arg;
+	struct ipc *ipc = &t->d->ipc;
+	MDB_txn *w = NULL;
+	int n = 0, i, rc;
+
+	(void)fd;
+	(void)events;
+	jute_buf_reset(&t->bodies);
+	while (n < TREED_BATCH_MAX) {
+		struct done *x = &t->batch[n];
+
+		rc = ipc_recv(ipc, ipc->in_sock, &x->msg, &x->frame);
+		if (rc == 0)
+			break;
+		if (rc < 0)
+			continue;
+		if (x->msg.type != MSG_ZAB_COMMIT) {
+			warnx("unexpected %s from %s", msg_type_name(x->msg.type),
+			      proc_name(x->msg.sender) ? proc_name(x->msg.sender) : "unknown");
+			ipc_release(x->frame);
+			continue;
+		}
+		if (x->msg.zxid <= t->applied) {
+			t->dups++;
+			ipc_release(x->frame);
+			continue;
+		}
+		if (x->msg.prev != t->applied) {
+			if (!t->gap) {
+				t->gaps++;
+				t->gap = 1;
+				hello(t);
+			}
+			ipc_release(x->frame);
+			continue;
+		}
+		if (w == NULL) {
+			rc = mdb_txn_begin(t->tree.env, NULL, 0, &w);
+			if (rc)
+				fatalx("tree: write txn: %s", mdb_strerror(rc));
+		}
+		t->gap = 0;
+		apply_one(t, w, x);
+		n++;
+	}
+	if (w) {
+		if (treedb_set_applied(&t->tree, w, t->applied) < 0)
+			fatalx("tree: cannot record the applied zxid");
+		rc = mdb_txn_commit(w);
+		if (rc)
+			fatalx("tree: commit: %s", mdb_strerror(rc));
+		t->batches++;
+		t->dirty = 1;
+	}
+	for (i = 0; i < n; i++) {
+		publish(t, &t->batch[i]);
+		ipc_release(t->batch[i].frame);
+	}
+}
+
+static void sync_timer(void *arg)
+{
+	struct treed *t = arg;
+	int rc;
+
+	if (!t->dirty)
+		return;
+	rc = mdb_env_sync(t->tree.env, 1);
+	if (rc)
+		warnx("tree: sync: %s", mdb_strerror(rc));
+	else
+		t->syncs++;
+	t->dirty = 0;
+}
+
+static void hello_timer(void *arg)
+{
+	struct treed *t = arg;
+
+	if (t->gap)
+		hello(t);
+}
+
+static void treed_status(struct daemon *d, struct json *j)
+{
+	struct treed *t = d->ctx;
+	MDB_txn *r;
+	int64_t count = -1;
+
+	if (treedb_rbegin(&t->tree, &r) == 0) {
+		count = treedb_count(&t->tree, r);
+		mdb_txn_abort(r);
+	}
+	json_int(j, "applied_zxid", t->applied);
+	json_int(j, "znodes", count);
+	json_uint(j, "txns", t->txns);
+	json_uint(j, "batches", t->batches);
+	json_uint(j, "duplicates", t->dups);
+	json_uint(j, "gaps", t->gaps);
+	json_uint(j, "hellos", t->hellos);
+	json_uint(j, "syncs", t->syncs);
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d;
+	static struct treed t;
+	const char *rw[2];
+	MDB_txn *r;
+
+	daemon_init(&d, P_TREED, argc, argv);
+	t.d = &d;
+	daemon_path(t.dir, sizeof t.dir, "%s/tree", d.conf.data_dir);
+	daemon_own_dir(&d, t.dir);
+	rw[0] = t.dir;
+	rw[1] = NULL;
+	daemon_lockdown(&d, rw, NULL);
+	/* group zk reads the env and writes its lock file */
+	umask(007);
+	if (treedb_open(&t.tree, t.dir, 1) < 0)
+		fatalx("cannot open the tree in %s", t.dir);
+	if (treedb_rbegin(&t.tree, &r) < 0)
+		fatalx("cannot read the tree");
+	t.applied = treedb_applied(&t.tree, r);
+	mdb_txn_abort(r);
+	if (t.applied < 0)
+		fatalx("cannot read the tree's applied zxid");
+	jute_buf_init(&t.bodies, 256u << 20);
+	info("tree in %s: applied zxid %" PRIx64, t.dir, (uint64_t)t.applied);
+
+	d.ctx = &t;
+	d.on_status = treed_status;
+	daemon_open_ipc(&d);
+	if (loop_del(&d.loop, d.ipc.in_fd) < 0 ||
+	    loop_add(&d.loop, d.ipc.in_fd, EPOLLIN, treed_inbox, &t) < 0 ||
+	    loop_timer(&d.loop, TREED_SYNC_MS, sync_timer, &t) < 0 ||
+	    loop_timer(&d.loop, TREED_HELLO_MS, hello_timer, &t) < 0)
+		fatal("event loop registration");
+	snprintf(d.state, sizeof d.state, "applying");
+	hello(&t);		/* zk-zabd replays what we lack */
+	daemon_ready(&d);
+	sync_timer(&t);
+	return daemon_run(&d);
+}
