@@ -221,7 +221,7 @@ static int set_watches(struct conn *c, MDB_txn *t, const struct jute_set_watches
 			if (r.err || p.len < 0)
 				return -1;
 			rc = treedb_get(gw.tree, t, (const char *)p.p, (size_t)p.len, &n);
-			if (rc < 0)
+			if (rc == -1)
 				return -1;
 			if (li == 0) {		/* data */
 				if (rc == ZNONODE)
@@ -285,7 +285,7 @@ static int multi_read(struct conn *c, MDB_txn *t, struct jute_rd *r, struct jute
 		memset(&res, 0, sizeof(res));
 		e = treedb_get(gw.tree, t, (const char *)op.u.read.path.p,
 			       (size_t)(op.u.read.path.len < 0 ? 0 : op.u.read.path.len), &n);
-		if (e < 0)
+		if (e == -1)
 			return -1;
 		if (e == 0 && !node_acl_ok(c, t, &n, PERM_READ))
 			e = ZNOAUTH;
@@ -355,7 +355,7 @@ int read_op(struct conn *c, int32_t xid, int32_t op, const uint8_t *body,
 			break;
 		}
 		rc = treedb_get(gw.tree, t, (const char *)pw.path.p, (size_t)pw.path.len, &n);
-		if (rc < 0)
+		if (rc == -1)
 			goto bad;
 		if (op == OP_EXISTS) {
 			/* The exist watch is set whether or not the node exists. */
@@ -397,7 +397,7 @@ int read_op(struct conn *c, int32_t xid, int32_t op, const uint8_t *body,
 			break;
 		}
 		rc = treedb_get(gw.tree, t, (const char *)path.p, (size_t)path.len, &n);
-		if (rc < 0)
+		if (rc == -1)
 			goto bad;
 		if (rc != 0)
 			break;
@@ -428,7 +428,7 @@ int read_op(struct conn *c, int32_t xid, int32_t op, const uint8_t *body,
 			break;
 		}
 		rc = treedb_get(gw.tree, t, (const char *)path.p, (size_t)path.len, &n);
-		if (rc < 0)
+		if (rc == -1)
 			goto bad;
 		if (rc != 0)
 			break;
