@@ -209,7 +209,7 @@ static int load_node(struct load_ctx *x, const struct jv *node, const char *path
 	struct jute_acl *acl;
 	uint8_t *data;
 	int32_t len;
-	int nacl, rc;
+	int nacl, rc, created = 0;
 
 	if (depth > 1000 || node->type != JV_OBJ)
 		return ZBADARGUMENTS;
@@ -223,6 +223,7 @@ static int load_node(struct load_ctx *x, const struct jv *node, const char *path
 		rc = x->force ? zkc_set(x->c, path, data, len, -1, NULL) : ZOK;
 	} else {
 		rc = zkc_create(x->c, path, data, len, NULL, CM_PERSISTENT, 0, NULL, 0, NULL);
+		created = rc == ZOK;
 		if (rc == ZNODEEXISTS && x->force)
 			rc = zkc_set(x->c, path, data, len, -1, NULL);
 	}
@@ -245,7 +246,8 @@ static int load_node(struct load_ctx *x, const struct jv *node, const char *path
 			rc = load_node(x, k, full, depth + 1);
 		}
 	}
-	if (rc == ZOK && nacl > 0 && !is_open_acl(acl, nacl)) {
+	/* Existing nodes (--force) keep their ACLs. */
+	if (rc == ZOK && created && nacl > 0 && !is_open_acl(acl, nacl)) {
 		struct jute_acls acls = { nacl, acl, NULL, 0 };
 		snprintf(x->failed, sizeof x->failed, "%s", path);
 		rc = zkc_set_acl(x->c, path, &acls, -1, NULL);

@@ -21,7 +21,7 @@
 
 struct watch_args {
 	const char *path;
-	int once, recursive, with_data;
+	int once, recursive, with_data, verbose;
 	long long count;	/* 0: unlimited */
 	int64_t timeout_ms;	/* -1: none */
 	char **cmd;
@@ -183,18 +183,21 @@ static int on_event(struct zkc *c, const struct watch_args *a, struct wstate *cu
 	rc = arm(c, a->path, !a->once, cur, &data);
 	if (rc != ZOK)
 		return rc;
+	/* The zxid shown is that of the state just read (so the last line
+	 * names the final state even when changes were coalesced); the
+	 * event's own zxid only when the node is gone. */
 	switch (ev->type) {
 	case EV_CREATED:
-		if (zxid <= 0 && cur->exists)
+		if (cur->exists)
 			zxid = cur->st.czxid;
 		break;
 	case EV_DATA_CHANGED:
-		if (zxid <= 0 && cur->exists)
+		if (cur->exists)
 			zxid = cur->st.mzxid;
 		co = cur->exists && old.exists && cur->st.version > old.st.version + 1;
 		break;
 	case EV_CHILDREN_CHANGED:
-		if (zxid <= 0 && cur->exists)
+		if (cur->exists)
 			zxid = cur->st.pzxid;
 		co = cur->exists && old.exists && cur->st.cversion > old.st.cversion + 1;
 		break;
@@ -352,6 +355,9 @@ static int watch_loop(struct zkc *c, const struct watch_args *a, int mode)
 		rc = arm(c, a->path, 1, &cur, &data);
 	if (rc != ZOK)
 		return zk_fail(a->path, rc);
+	/* Scripts (and tests) can wait for this instead of sleeping. */
+	if (a->verbose)
+		fprintf(stderr, "zk: watch %s: armed\n", a->path);
 	for (;;) {
 		struct zkc_event ev;
 		int64_t left = deadline < 0 ? 200 : deadline - mono_ms();
@@ -398,10 +404,11 @@ int cmd_watch(int argc, char **argv)
 		{ "once", no_argument, NULL, '1' },
 		{ "recursive", no_argument, NULL, 'r' },
 		{ "data", no_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 'T' },
 		ZK_COMMON_LOPTS, { NULL, 0, NULL, 0 } };
-	struct watch_args a = { NULL, 0, 0, 0, 0, -1, NULL };
+	struct watch_args a = { NULL, 0, 0, 0, 0, 0, -1, NULL };
 	struct zkc c;
 	int ch, dd, rc, mode;
 
@@ -412,11 +419,12 @@ int cmd_watch(int argc, char **argv)
 			return zk_usage("missing COMMAND after --");
 		a.cmd = argv + dd + 1;
 	}
-	while ((ch = getopt_long(dd, argv, "rdn:", lo, NULL)) != -1) {
+	while ((ch = getopt_long(dd, argv, "rdvn:", lo, NULL)) != -1) {
 		switch (ch) {
 		case '1': a.once = 1; break;
 		case 'r': a.recursive = 1; break;
 		case 'd': a.with_data = 1; break;
+		case 'v': a.verbose = 1; break;
 		case 'n': a.count = zk_num("--count", optarg, 1, 1LL << 60); break;
 		case 'T': {
 			char *end;
