@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Raw-socket wire suite: handshake bytes (44/45-byte ConnectRequests),
 # pipelining, FIFO xids, and malformed input (garbage, truncated frames,
 # negative or over-limit lengths, unknown opcodes) that must close only
