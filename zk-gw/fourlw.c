@@ -220,7 +220,7 @@ static void mntr(struct sb *s)
 {
 	struct rlimit rl;
 	char avg[32];
-	size_t eph = 0;
+	int64_t eph = tree_ephemerals_count();
 
 	java_double(avg, sizeof(avg), gw.lat_n ? (double)gw.lat_sum / (double)gw.lat_n : 0.0);
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
@@ -237,7 +237,7 @@ static void mntr(struct sb *s)
 	sb_printf(s, "zk_uptime\t%lld\n", (long long)(loop_now_ms() - gw.started_ms));
 	sb_printf(s, "zk_znode_count\t%lld\n", (long long)tree_node_count());
 	sb_printf(s, "zk_watch_count\t%zu\n", gw.watches.count);
-	sb_printf(s, "zk_ephemerals_count\t%zu\n", eph);
+	sb_printf(s, "zk_ephemerals_count\t%lld\n", (long long)(eph < 0 ? 0 : eph));
 	sb_printf(s, "zk_approximate_data_size\t0\n");
 	sb_printf(s, "zk_global_sessions\t%zu\n", map_count(gw.sessions));
 	sb_printf(s, "zk_local_sessions\t0\n");

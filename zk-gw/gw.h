@@ -209,6 +209,8 @@ int64_t tree_last_zxid(void);
 int tree_session(int64_t id, int32_t *timeout, uint8_t *passwd);
 /* Znode count as Apache reports it (including its "" alias), -1 if unknown. */
 int64_t tree_node_count(void);
+/* Ephemeral znodes of every session (walks them: 4lw only), -1 on error. */
+int64_t tree_ephemerals_count(void);
 /* The shared read txn (a snapshot) until tree_rend(); NULL if unavailable. */
 struct MDB_txn;
 struct MDB_txn *tree_rbegin(void);

@@ -226,6 +226,19 @@ int ops_request(struct conn *c, const uint8_t *p, size_t n)
 	blen = n - 8;
 	c->touched = 1;
 	k = op_kind(h.type, &err);
+	if (h.type == OP_CHECK) {
+		/* check belongs inside multi. Apache 3.8 answers a body it
+		 * cannot decode with MarshallingError (connection kept); a
+		 * decodable one is Unimplemented and the connection closes. */
+		struct jute_path_version pv;
+
+		jute_rd_init(&r, body, blen, (size_t)gw.max_buffer);
+		jute_dec_path_version(&r, &pv);
+		if (r.err) {
+			k = K_REPLY_ERR;
+			err = ZMARSHALLINGERROR;
+		}
+	}
 	switch (k) {
 	case K_UNKNOWN: {
 		/* Apache: Unimplemented with zxid -1, then close. Still in order. */

@@ -106,3 +106,39 @@ int64_t tree_node_count(void)
 	/* Apache counts its "" alias of "/" too. */
 	return n < 0 ? -1 : n + 1;
 }
+
+struct eph_count {
+	MDB_txn *t;
+	int64_t n;
+};
+
+static int count_one(void *arg, const char *path, size_t len)
+{
+	(void)path;
+	(void)len;
+	((struct eph_count *)arg)->n++;
+	return 0;
+}
+
+static int count_session(void *arg, int64_t id, int32_t timeout, const uint8_t *passwd)
+{
+	struct eph_count *e = arg;
+
+	(void)timeout;
+	(void)passwd;
+	return treedb_ephemerals(&tdb, e->t, id, count_one, e) < 0 ? 1 : 0;
+}
+
+int64_t tree_ephemerals_count(void)
+{
+	struct eph_count e = { NULL, 0 };
+	int live = rtxn_live, rc;
+
+	if (!(e.t = tree_rbegin()))
+		return -1;
+	/* O(ephemerals): only for 4lw, never on a request path. */
+	rc = treedb_sessions(&tdb, e.t, count_session, &e);
+	if (!live)
+		tree_rend();
+	return rc == 0 ? e.n : -1;
+}
