@@ -1,6 +1,7 @@
 """Handshake and sessions: new, resume with id+passwd, expiry, timeout
 negotiation, close; ephemerals removed on close and on expiry."""
 
+import threading
 import time
 
 import rawzk
@@ -260,3 +261,31 @@ class SessionTest(zkt.ZkCase):
         rep = r.recv()
         self.assertEqual((rep.xid, rep.err), (5, 0))
         self.assertEqual(rep.reader().stat()["czxid"], 0)
+
+    def test_concurrent_clients_mixed_reads_writes(self):
+        # Several connections alternating writes and reads on one node:
+        # every connection must get exactly one reply per request, in order.
+        path = self.zk.create(self.p("mix"), b"")
+        raws = [self.raw() for _ in range(4)]
+        problems = []
+
+        def work(r, i):
+            try:
+                for k in range(60):
+                    if k % 2:
+                        _, rep = r.set_data(path, b"%d-%d" % (i, k))
+                    else:
+                        _, rep = r.get_data(path)
+                    if rep.err:
+                        problems.append((i, k, "err %d" % rep.err))
+            except Exception as e:  # reported by the assertion below
+                problems.append((i, k, repr(e)))
+        threads = [threading.Thread(target=work, args=(r, i), daemon=True)
+                   for i, r in enumerate(raws)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        self.assertFalse(any(t.is_alive() for t in threads), "stuck")
+        self.assertEqual(problems, [])
+        self.assertEqual(self.zk.exists(path).version, 4 * 30)
