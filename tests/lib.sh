@@ -54,8 +54,11 @@ wait_for() {
 	done
 }
 
+# World-traversable: the daemons run as their own users and must reach
+# their directories inside it (mktemp -d makes 0700).
 lib_tmpdir() {
-	mktemp -d /tmp/zkt.XXXXXX
+	local d
+	d=$(mktemp -d /tmp/zkt.XXXXXX) && chmod 755 "$d" && echo "$d"
 }
 
 lib_port_free() {
