@@ -232,11 +232,14 @@ static void multi_result(const struct txn_op *op, const struct op_res *res,
 	r.err = res->err;
 	if (res->err != ZOK || op->type == OP_ERROR) {
 		r.type = -1;
-	} else if (op->type == OP_CREATE && op->op == OP_CREATE) {
+	} else if (op->type == OP_CREATE &&
+		   (op->op == OP_CREATE || op->op == OP_CREATE2)) {
+		/* Apache 3.8 answers a create2 inside a multi like a plain
+		 * create: type 1 and the path, no Stat */
 		r.type = OP_CREATE;
 		r.u.path = op->path;
 	} else if (op->type == OP_CREATE) {
-		r.type = OP_CREATE2;	/* 15 for create2, container and TTL */
+		r.type = OP_CREATE2;	/* 15 for container and TTL */
 		r.u.create2.path = op->path;
 		r.u.create2.stat = res->stat;
 	} else {

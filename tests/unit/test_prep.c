@@ -484,9 +484,9 @@ static void test_multi(void)
 	CHECK_EQ_INT(res.type, OP_CREATE);
 	CHECK(jute_bytes_eq(&res.u.path, "/m"));
 	CHECK_EQ_INT(jute_multi_next_result(&r, &res), 1);
-	CHECK_EQ_INT(res.type, OP_CREATE2);
-	CHECK(jute_bytes_eq(&res.u.create2.path, "/m/s-0000000000"));
-	CHECK_EQ_INT(res.u.create2.stat.czxid, zxid);
+	/* Apache 3.8: create2 inside a multi answers like a plain create */
+	CHECK_EQ_INT(res.type, OP_CREATE);
+	CHECK(jute_bytes_eq(&res.u.path, "/m/s-0000000000"));
 	CHECK_EQ_INT(jute_multi_next_result(&r, &res), 1);
 	CHECK(jute_bytes_eq(&res.u.path, "/m/s-0000000001"));
 	CHECK_EQ_INT(jute_multi_next_result(&r, &res), 1);
