@@ -124,7 +124,10 @@ struct gw {
 	struct conn *dirty;		/* connections with output to flush */
 	struct conn *grave;		/* closed, to free */
 	struct conn *ready;		/* connections whose FIFO may advance */
-	struct jute_buf scratch;	/* reply encoding */
+	struct jute_buf scratch;	/* read reply encoding */
+	struct jute_buf wscratch;	/* write reply encoding: a separate
+					 * buffer, since a read that drains
+					 * TREE_APPLIED answers writes */
 	uint64_t next_conn_id;
 	uint64_t corr_next;
 

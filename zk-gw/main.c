@@ -83,6 +83,7 @@ int main(int argc, char **argv)
 	/* Keeps replies from an earlier incarnation from matching new requests. */
 	gw.corr_next = (uint64_t)wall_now_ms() << 16;
 	jute_buf_init(&gw.scratch, (size_t)gw.max_buffer * 2 + 4096);
+	jute_buf_init(&gw.wscratch, (size_t)gw.max_buffer * 2 + 4096);
 	gw.started_ms = loop_now_ms();
 
 	conf_client_endpoint(&d.conf, &host, &port);

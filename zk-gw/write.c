@@ -186,7 +186,7 @@ static void fire_txn(const struct txn *t, struct conn *closer)
 
 static void answer(struct pend *p, int64_t zxid, int32_t err, const uint8_t *body, size_t blen)
 {
-	struct jute_buf *b = &gw.scratch;
+	struct jute_buf *b = &gw.wscratch;
 	struct jute_reply_hdr h = { p->xid, zxid, err };
 	size_t off;
 

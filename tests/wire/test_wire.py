@@ -135,6 +135,48 @@ class Requests(unittest.TestCase):
         # the write's zxid moves forward
         self.assertGreater(got[3][1], got[0][1])
 
+    def test_fifo_with_concurrent_connections(self):
+        # Reads of one connection and writes of others interleave in the
+        # server; every connection must still get exactly its replies, in
+        # order, once each.
+        import random
+        import threading
+        path = "/wire-fifo2-%d" % os.getpid()
+        self.c.request(1, ustr(path) + buf(b"0") + OPEN_ACL + i32(1), xid=1)
+        self.assertEqual(self.c.reply()[2], 0)
+        bad = []
+
+        def worker(seed):
+            rnd = random.Random(seed)
+            c = Conn()
+            c.handshake()
+            for n in range(100):
+                reqs = []
+                for i in range(rnd.randint(1, 3)):
+                    xid = n * 10 + i + 10
+                    op = rnd.choice((3, 4, 5))
+                    body = ustr(path) + (buf(b"v") + i32(-1) if op == 5 else b"\1")
+                    reqs.append((xid, op, body))
+                c.send(b"".join(frame(i32(x) + i32(o) + b) for x, o, b in reqs))
+                got = []
+                while len(got) < len(reqs):
+                    r = c.reply()
+                    if r is None:
+                        bad.append((seed, "closed"))
+                        return
+                    if r[0] != -1:       # skip watch events
+                        got.append(r[0])
+                if got != [x for x, _, _ in reqs]:
+                    bad.append((seed, n, got))
+                    return
+            c.close()
+        threads = [threading.Thread(target=worker, args=(s,)) for s in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(bad, [])
+
     def test_unknown_opcode_unimplemented_then_close(self):
         self.c.request(999, xid=31)
         self.assertEqual(self.c.reply(), (31, -1, -6, b""))
