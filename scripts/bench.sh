@@ -37,6 +37,7 @@ START_SECS=60
 # path; the package ships no logger binding, so the server logs nothing.
 APACHE_CP=/usr/share/java/zookeeper.jar
 APACHE_MAIN=org.apache.zookeeper.server.ZooKeeperServerMain
+APACHE_HEAP_MB=1000
 
 for v in SECS WARM CONNS DEPTH ZNODES MEM_SECS; do
 	case ${!v} in
@@ -46,6 +47,8 @@ done
 [ -x "$BENCH" ] || { echo "bench.sh: $BENCH missing: run make" >&2; exit 2; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/zk-bench.XXXXXX") || exit 1
+# zk's daemons run as their own users and must reach their data dirs below.
+chmod 755 "$WORK" || exit 1
 RES=$WORK/results
 mkdir -p "$RES" || exit 1
 APACHE_DIRS=""
@@ -105,9 +108,11 @@ apache_down() {
 	return 0
 }
 
-# Apache as Debian's zkServer.sh starts it: default JVM heap and collector,
-# standalone, forceSync on (its default, stated for the record). Its pid is
-# recorded in DIR/apache.pid for apache_down.
+# Apache as upstream's zkServer.sh starts it: -Xmx1000m (zkEnv.sh's default
+# ZK_SERVER_HEAP; Debian's copy sets none, and the JVM would then take a
+# quarter of RAM) and the JVM's default collector; standalone, forceSync on
+# (its default, stated for the record). Its pid is recorded in
+# DIR/apache.pid for apache_down.
 bench_apache_up() {
 	local dir=$1 port=$2 i
 	mkdir -p "$dir/data" || return 1
@@ -120,7 +125,7 @@ forceSync=yes
 admin.enableServer=false
 4lw.commands.whitelist=srvr
 EOF
-	java -Dzookeeper.log.dir="$dir" -XX:+HeapDumpOnOutOfMemoryError \
+	java -Xmx${APACHE_HEAP_MB}m -Dzookeeper.log.dir="$dir" -XX:+HeapDumpOnOutOfMemoryError \
 	    -cp "$APACHE_CP" "$APACHE_MAIN" "$dir/zoo.cfg" \
 	    >"$dir/apache.log" 2>&1 </dev/null &
 	echo $! >"$dir/apache.pid"
@@ -305,6 +310,8 @@ machine_facts() {
 		echo "kernel=$(uname -r)"
 		echo "fs=$(df -PT "$WORK" | awk 'NR == 2 { print $2 }')"
 		echo "java=$(java -version 2>&1 | head -n 1)"
+		echo "apache_heap_mb=$APACHE_HEAP_MB"
+		echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)"
 		echo "fsync_us=$(measure_fsync)"
 		echo "commit=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null)"
 		echo "secs=$SECS"
@@ -327,4 +334,5 @@ for t in $TARGETS; do
 	run_speed "$t"
 	run_memory "$t"
 done
+echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$RES/machine"
 "$PY" "$TOP/scripts/bench_report.py" "$RES" "$OUT"

@@ -156,7 +156,10 @@ def main():
     L.append("| 1 KiB write + fdatasync | p50 %s us, p99 %s us (1000 in a preallocated file) |"
              % (fmt(fsync_p50, 0), fmt(fsync_p99, 0)))
     L.append("| Apache ZooKeeper | 3.8 from the Debian package, standalone, %s, "
-             "default heap and collector (as zkServer.sh), forceSync=yes |" % m.get("java", "?"))
+             "-Xmx%sm (upstream zkEnv.sh's default heap) and the default collector, "
+             "forceSync=yes |" % (m.get("java", "?"), m.get("apache_heap_mb", "?")))
+    L.append("| load average (1, 5, 15 min) | %s before the run, %s after |"
+             % (m.get("load_before", "?"), m.get("load_after", "?")))
     L.append("| zk | `zk-cluster up -n 1`: the five daemons under runit |")
     L.append("")
     L.append("## What each mode does")
@@ -215,8 +218,8 @@ def main():
     L.append("## Round trip")
     L.append("")
     L.append("| mode | Apache p50 / p99 / p99.9 / max us | zk p50 / p99 / p99.9 / max us | "
-             "zk/Apache p50 | Apache CPU us/op | zk CPU us/op |")
-    L.append("|---|---|---|---:|---:|---:|")
+             "zk/Apache p50 | Apache CPU us/op | zk CPU us/op | other load, CPUs (Apache / zk) |")
+    L.append("|---|---|---|---:|---:|---:|---|")
 
     def lat4(doc):
         if doc is None:
@@ -226,9 +229,9 @@ def main():
 
     for n, _ in LAT:
         a, z = A[n], Z[n]
-        L.append("| %s | %s | %s | %s | %s | %s |" % (
+        L.append("| %s | %s | %s | %s | %s | %s | %s / %s |" % (
             n, lat4(a), lat4(z), ratio(val(z, "latency_ns", "p50"), val(a, "latency_ns", "p50")),
-            fmt(cpu_us(a)), fmt(cpu_us(z))))
+            fmt(cpu_us(a)), fmt(cpu_us(z)), fmt(other_cpus(a), 2), fmt(other_cpus(z), 2)))
         for t, doc in (("Apache", a), ("zk", z)):
             if doc is None:
                 notes.append("%s %s: failed: %s" % (t, n, why(res, t.lower(), n)))
