@@ -16,13 +16,155 @@
 #include "log.h"
 #include "treedb.h"
 
-/* Node value header: fixed offsets, read with memcpy (LMDB values are only
- * 2-byte aligned). */
+/* Node value: a compact header then the data bytes. Most znodes have
+ * mzxid = pzxid = czxid, mtime = ctime, no owner, the open ACL and zero
+ * versions and children, so those are left out (a flag says which are
+ * present): a fresh leaf's header is about 12 bytes instead of 72, which
+ * matters at a million znodes. Integers are zigzag LEB128 varints; the
+ * owner is 8 raw bytes (session ids use all 64 bits). */
 enum {
-	NV_CZXID = 0, NV_MZXID = 8, NV_PZXID = 16, NV_CTIME = 24, NV_MTIME = 32,
-	NV_OWNER = 40, NV_VERSION = 48, NV_AVERSION = 52, NV_CVERSION = 56,
-	NV_NCHILD = 60, NV_ACL = 64, NV_DLEN = 68, NV_HDR = 72
+	NF_NULL = 1,		/* data is null (not empty) */
+	NF_MZXID = 2,		/* mzxid != czxid follows */
+	NF_PZXID = 4,		/* pzxid != czxid follows */
+	NF_MTIME = 8,		/* mtime != ctime follows */
+	NF_OWNER = 16,		/* owner != 0 follows */
+	NF_ACL = 32,		/* acl != TREEDB_ACL_OPEN follows */
+	NF_COUNTS = 64		/* version, aversion, cversion, numChildren follow */
 };
+#define NV_MAX 128		/* bound on the header size */
+
+static uint64_t zz(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static int64_t unzz(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+
+static uint8_t *put_v(uint8_t *p, int64_t sv)
+{
+	uint64_t v = zz(sv);
+
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+/* NULL on a truncated or overlong varint. */
+static const uint8_t *get_v(const uint8_t *p, const uint8_t *end, int64_t *out)
+{
+	uint64_t v = 0;
+	int shift = 0;
+
+	while (p < end && shift < 64) {
+		uint8_t b = *p++;
+
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*out = unzz(v);
+			return p;
+		}
+		shift += 7;
+	}
+	return NULL;
+}
+
+/* Writes n's header at p; returns its length (<= NV_MAX). */
+static size_t encode_hdr(const struct tree_node *n, uint8_t *p)
+{
+	uint8_t *q = p + 1, f = 0;
+
+	if (n->data_len < 0)
+		f |= NF_NULL;
+	q = put_v(q, n->czxid);
+	q = put_v(q, n->ctime);
+	if (n->mzxid != n->czxid) {
+		f |= NF_MZXID;
+		q = put_v(q, n->mzxid);
+	}
+	if (n->pzxid != n->czxid) {
+		f |= NF_PZXID;
+		q = put_v(q, n->pzxid);
+	}
+	if (n->mtime != n->ctime) {
+		f |= NF_MTIME;
+		q = put_v(q, n->mtime);
+	}
+	if (n->owner != 0) {
+		f |= NF_OWNER;
+		memcpy(q, &n->owner, 8);
+		q += 8;
+	}
+	if (n->acl != TREEDB_ACL_OPEN) {
+		f |= NF_ACL;
+		q = put_v(q, n->acl);
+	}
+	if (n->version || n->aversion || n->cversion || n->num_children) {
+		f |= NF_COUNTS;
+		q = put_v(q, n->version);
+		q = put_v(q, n->aversion);
+		q = put_v(q, n->cversion);
+		q = put_v(q, n->num_children);
+	}
+	p[0] = f;
+	return (size_t)(q - p);
+}
+
+/* 0, or -1 if the value is malformed. */
+static int decode_node(const MDB_val *v, struct tree_node *n)
+{
+	const uint8_t *p = v->mv_data, *end = p + v->mv_size;
+	int64_t x;
+	uint8_t f;
+
+	if (v->mv_size < 1)
+		return -1;
+	f = *p++;
+	if (!(p = get_v(p, end, &n->czxid)) || !(p = get_v(p, end, &n->ctime)))
+		return -1;
+	n->mzxid = n->pzxid = n->czxid;
+	n->mtime = n->ctime;
+	if ((f & NF_MZXID) && !(p = get_v(p, end, &n->mzxid)))
+		return -1;
+	if ((f & NF_PZXID) && !(p = get_v(p, end, &n->pzxid)))
+		return -1;
+	if ((f & NF_MTIME) && !(p = get_v(p, end, &n->mtime)))
+		return -1;
+	n->owner = 0;
+	if (f & NF_OWNER) {
+		if (end - p < 8)
+			return -1;
+		memcpy(&n->owner, p, 8);
+		p += 8;
+	}
+	n->acl = TREEDB_ACL_OPEN;
+	if (f & NF_ACL) {
+		if (!(p = get_v(p, end, &x)) || x < 0 || x > UINT32_MAX)
+			return -1;
+		n->acl = (uint32_t)x;
+	}
+	n->version = n->aversion = n->cversion = n->num_children = 0;
+	if (f & NF_COUNTS) {
+		int64_t c[4];
+		int i;
+
+		for (i = 0; i < 4; i++)
+			if (!(p = get_v(p, end, &c[i])) || c[i] < INT32_MIN || c[i] > INT32_MAX)
+				return -1;
+		n->version = (int32_t)c[0];
+		n->aversion = (int32_t)c[1];
+		n->cversion = (int32_t)c[2];
+		n->num_children = (int32_t)c[3];
+	}
+	if (f & NF_NULL) {
+		if (p != end)
+			return -1;
+		n->data = NULL;
+		n->data_len = -1;
+	} else {
+		n->data = p;
+		n->data_len = (int32_t)(end - p);
+	}
+	return 0;
+}
 
 #define KEY_MAX 511		/* LMDB's default maximum key size */
 #define CONTAINER_OWNER ((int64_t)INT64_MIN)
@@ -30,7 +172,6 @@ enum {
 
 static int64_t get64(const uint8_t *p) { int64_t v; memcpy(&v, p, 8); return v; }
 static int32_t get32(const uint8_t *p) { int32_t v; memcpy(&v, p, 4); return v; }
-static void put64(uint8_t *p, int64_t v) { memcpy(p, &v, 8); }
 static void put32(uint8_t *p, int32_t v) { memcpy(p, &v, 4); }
 
 int tree_owner_is_ephemeral(int64_t owner)
@@ -245,25 +386,6 @@ int treedb_rbegin(struct treedb *t, MDB_txn **txn)
 
 /* ---- nodes ------------------------------------------------------------ */
 
-static void decode_node(const MDB_val *v, struct tree_node *n)
-{
-	const uint8_t *p = v->mv_data;
-
-	n->czxid = get64(p + NV_CZXID);
-	n->mzxid = get64(p + NV_MZXID);
-	n->pzxid = get64(p + NV_PZXID);
-	n->ctime = get64(p + NV_CTIME);
-	n->mtime = get64(p + NV_MTIME);
-	n->owner = get64(p + NV_OWNER);
-	n->version = get32(p + NV_VERSION);
-	n->aversion = get32(p + NV_AVERSION);
-	n->cversion = get32(p + NV_CVERSION);
-	n->num_children = get32(p + NV_NCHILD);
-	memcpy(&n->acl, p + NV_ACL, 4);
-	n->data_len = get32(p + NV_DLEN);
-	n->data = n->data_len >= 0 ? p + NV_HDR : NULL;
-}
-
 int treedb_get(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
 	       struct tree_node *n)
 {
@@ -280,13 +402,8 @@ int treedb_get(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
 		return ZNONODE;
 	if (rc)
 		return lmdb_fail("get node", rc);
-	if (val.mv_size < NV_HDR) {
-		warnx("tree: node %.*s: short value", (int)len, path);
-		return -1;
-	}
-	decode_node(&val, n);
-	if (n->data_len > (int32_t)(val.mv_size - NV_HDR) || n->data_len < -1) {
-		warnx("tree: node %.*s: bad data length", (int)len, path);
+	if (decode_node(&val, n) != 0) {
+		warnx("tree: node %.*s: malformed value", (int)len, path);
 		return -1;
 	}
 	return 0;
@@ -463,7 +580,7 @@ int treedb_put(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
 {
 	uint8_t kb[KEY_MAX + 1];
 	MDB_val key, val;
-	size_t dlen = n->data_len > 0 ? (size_t)n->data_len : 0;
+	size_t dlen = n->data_len > 0 ? (size_t)n->data_len : 0, hlen;
 	uint8_t *p;
 	int rc;
 
@@ -475,8 +592,8 @@ int treedb_put(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
 	key.mv_data = kb;
 	/* The value is built in scratch first: n->data may point into the
 	 * very page this put rewrites. */
-	if (t->scratch_cap < NV_HDR + dlen) {
-		size_t cap = NV_HDR + dlen + 4096;
+	if (t->scratch_cap < NV_MAX + dlen) {
+		size_t cap = NV_MAX + dlen + 4096;
 		uint8_t *np = realloc(t->scratch, cap);
 
 		if (np == NULL) {
@@ -487,21 +604,10 @@ int treedb_put(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
 		t->scratch_cap = cap;
 	}
 	p = t->scratch;
-	put64(p + NV_CZXID, n->czxid);
-	put64(p + NV_MZXID, n->mzxid);
-	put64(p + NV_PZXID, n->pzxid);
-	put64(p + NV_CTIME, n->ctime);
-	put64(p + NV_MTIME, n->mtime);
-	put64(p + NV_OWNER, n->owner);
-	put32(p + NV_VERSION, n->version);
-	put32(p + NV_AVERSION, n->aversion);
-	put32(p + NV_CVERSION, n->cversion);
-	put32(p + NV_NCHILD, n->num_children);
-	memcpy(p + NV_ACL, &n->acl, 4);
-	put32(p + NV_DLEN, n->data_len < 0 ? -1 : n->data_len);
+	hlen = encode_hdr(n, p);
 	if (dlen)
-		memcpy(p + NV_HDR, n->data, dlen);
-	val.mv_size = NV_HDR + dlen;
+		memcpy(p + hlen, n->data, dlen);
+	val.mv_size = hlen + dlen;
 	val.mv_data = p;
 	rc = mdb_put(txn, t->nodes, &key, &val, 0);
 	return rc ? lmdb_fail("put node", rc) : 0;

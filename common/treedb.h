@@ -9,8 +9,9 @@
  *            "/a" -> "\0a"; the root is the key "/"), so the children of a
  *            path are one contiguous key range (prefix "<path>\0"), and the
  *            descendants of a path are the two ranges "<path>\0" and
- *            "<path>/". Value: a fixed 72-byte header (see treedb.c) then
- *            the data bytes.
+ *            "<path>/". Value: a compact header (varints; fields equal
+ *            to their usual value are left out, see treedb.c) then the
+ *            data bytes.
  *   acls     key = u32 ACL id (native order), value = the ACL list as a
  *            jute vector<ACL> (count + entries), deduplicated through
  *   aclidx   key = the encoded list (when it fits a key), value = u32 id.

@@ -201,12 +201,69 @@ static void test_sessions_acls(void)
 	rmenv(&t);
 }
 
+/* Every field away from its usual value survives the compact encoding. */
+static void test_node_encoding(void)
+{
+	struct treedb t;
+	struct tree_node n, g;
+	MDB_txn *txn;
+
+	mkenv(&t);
+	memset(&n, 0, sizeof(n));
+	n.czxid = 0x100000001LL;
+	n.mzxid = 0x7fffffffffffffffLL;
+	n.pzxid = 3;
+	n.ctime = -5;
+	n.mtime = 1796121268147LL;
+	n.owner = (int64_t)0x8000000000000000ull;
+	n.version = -1;
+	n.aversion = INT32_MIN;
+	n.cversion = INT32_MAX;
+	n.num_children = 7;
+	n.acl = 0xfffffff0u;
+	n.data = NULL;
+	n.data_len = -1;
+	CHECK_EQ_INT(mdb_txn_begin(t.env, NULL, 0, &txn), 0);
+	CHECK_EQ_INT(treedb_put(&t, txn, "/n", 2, &n), 0);
+	CHECK_EQ_INT(treedb_get(&t, txn, "/n", 2, &g), 0);
+	CHECK_EQ_INT(g.czxid, n.czxid);
+	CHECK_EQ_INT(g.mzxid, n.mzxid);
+	CHECK_EQ_INT(g.pzxid, n.pzxid);
+	CHECK_EQ_INT(g.ctime, n.ctime);
+	CHECK_EQ_INT(g.mtime, n.mtime);
+	CHECK_EQ_INT(g.owner, n.owner);
+	CHECK_EQ_INT(g.version, -1);
+	CHECK_EQ_INT(g.aversion, INT32_MIN);
+	CHECK_EQ_INT(g.cversion, INT32_MAX);
+	CHECK_EQ_INT(g.num_children, 7);
+	CHECK_EQ_INT(g.acl, 0xfffffff0u);
+	CHECK_EQ_INT(g.data_len, -1);
+	CHECK(g.data == NULL);
+	/* the usual values, with data whose bytes look like a header */
+	memset(&n, 0, sizeof(n));
+	n.czxid = n.mzxid = n.pzxid = 9;
+	n.acl = TREEDB_ACL_OPEN;
+	n.data = (const uint8_t *)"\xff\x80\x01";
+	n.data_len = 3;
+	CHECK_EQ_INT(treedb_put(&t, txn, "/m", 2, &n), 0);
+	CHECK_EQ_INT(treedb_get(&t, txn, "/m", 2, &g), 0);
+	CHECK_EQ_INT(g.mzxid, 9);
+	CHECK_EQ_INT(g.pzxid, 9);
+	CHECK_EQ_INT(g.owner, 0);
+	CHECK_EQ_INT(g.acl, TREEDB_ACL_OPEN);
+	CHECK_EQ_INT(g.data_len, 3);
+	CHECK(memcmp(g.data, "\xff\x80\x01", 3) == 0);
+	mdb_txn_abort(txn);
+	rmenv(&t);
+}
+
 int main(void)
 {
 	static const struct unit_case cases[] = {
 		{ "fresh", test_fresh },
 		{ "nodes_children", test_nodes_children },
 		{ "sessions_acls", test_sessions_acls },
+		{ "node_encoding", test_node_encoding },
 		{ NULL, NULL }
 	};
 	return unit_run("treedb", cases);
