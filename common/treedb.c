@@ -166,7 +166,8 @@ static int decode_node(const MDB_val *v, struct tree_node *n)
 	return 0;
 }
 
-#define KEY_MAX 511		/* LMDB's default maximum key size */
+#define KEY_MAX 511
+#define TREEDB_FORMAT 2		/* node value layout; 1 had a fixed header */		/* LMDB's default maximum key size */
 #define CONTAINER_OWNER ((int64_t)INT64_MIN)
 #define TTL_MARK 0xff00000000000000ull
 
@@ -282,7 +283,8 @@ static int fresh_tree(struct treedb *t, MDB_txn *txn)
 		if (treedb_put(t, txn, z[i].path, strlen(z[i].path), &n))
 			return -1;
 	}
-	if (put_meta64(t, txn, "count", 4) || put_meta64(t, txn, "applied", 0))
+	if (put_meta64(t, txn, "count", 4) || put_meta64(t, txn, "applied", 0) ||
+	    put_meta64(t, txn, "format", TREEDB_FORMAT))
 		return -1;
 	return 0;
 }
@@ -346,6 +348,16 @@ int treedb_open(struct treedb *t, const char *dir, int rw)
 			info("tree: created a fresh tree in %s", dir);
 		} else if (rc) {
 			lmdb_fail("get applied", rc);
+			goto fail;
+		}
+	}
+	if (rw || mdb_get(txn, t->meta, &key, &val) == 0) {
+		int64_t f = get_meta64(t, txn, "format");
+
+		if (f != TREEDB_FORMAT) {
+			/* the txn log rebuilds a removed tree: zk-zabd keeps it all */
+			warnx("tree: %s has format %lld, this build reads %d: remove it",
+			      dir, (long long)f, TREEDB_FORMAT);
 			goto fail;
 		}
 	}
