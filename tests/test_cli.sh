@@ -13,7 +13,7 @@ ZK_KNOWN_GAPS=${ZK_KNOWN_GAPS-"
 
 compat_dispatch "$0" "$@"
 
-Z=$TOP/bin/zk
+Z=${ZK_CLI:-$TOP/bin/zk}
 T=${CLI_TIMEOUT:-30}
 
 # zk with a bound on its run time.
