@@ -289,3 +289,42 @@ class SessionTest(zkt.ZkCase):
         self.assertFalse(any(t.is_alive() for t in threads), "stuck")
         self.assertEqual(problems, [])
         self.assertEqual(self.zk.exists(path).version, 4 * 30)
+
+    def test_kazoo_reconnect_keeps_session(self):
+        proxy = zkt.Proxy()
+        self.addCleanup(proxy.close)
+        states = []
+        c = self.client(hosts=proxy.hosts)
+        c.add_listener(states.append)
+        sid = c.client_id[0]
+        path = c.create(self.p("keep"), ephemeral=True)
+        proxy.cut()
+        zkt.wait_for(lambda: "SUSPENDED" in states, 15, "SUSPENDED")
+        proxy.restore()
+        zkt.wait_for(lambda: c.connected, 15, "reconnect")
+        self.assertEqual(c.client_id[0], sid)
+        self.assertNotIn("LOST", states)
+        self.assertEqual(self.zk.exists(path).ephemeralOwner, sid)
+        c.set(path, b"after")
+
+    def test_kazoo_session_expires_while_cut_off(self):
+        lo, _ = self.limits()
+        proxy = zkt.Proxy()
+        self.addCleanup(proxy.close)
+        states = []
+        c = self.client(hosts=proxy.hosts, timeout=lo / 1000.0)
+        c.add_listener(states.append)
+        sid = c.client_id[0]
+        path = c.create(self.p("lost"), ephemeral=True)
+        log = zkt.EventLog()
+        self.zk.exists(path, watch=log)
+        proxy.cut()
+        # The server expires the session; others see the ephemeral go.
+        ev = log.wait(1, secs=3.0 * lo / 1000 + 5)[0]
+        self.assertEqual((ev.type, ev.path), ("DELETED", path))
+        proxy.restore()
+        # Back in touch, kazoo is told the session expired: LOST, then a
+        # new session.
+        zkt.wait_for(lambda: "LOST" in states, 20, "LOST, got %r" % states)
+        zkt.wait_for(lambda: c.connected, 20, "a new session")
+        self.assertNotEqual(c.client_id[0], sid)

@@ -142,8 +142,8 @@ class ZkCase(unittest.TestCase):
         finally:
             signal.alarm(0)
 
-    def client(self, timeout=10.0, **kw):
-        c = KazooClient(hosts=HOSTS, timeout=timeout, **kw)
+    def client(self, timeout=10.0, hosts=None, **kw):
+        c = KazooClient(hosts=hosts or HOSTS, timeout=timeout, **kw)
         c.start(timeout=15)
         self._clients.append(c)
         return c
@@ -159,3 +159,81 @@ class ZkCase(unittest.TestCase):
 
     def p(self, *names):
         return "/".join((self.root,) + names)
+
+
+class Proxy:
+    """A loopback TCP relay in front of the server, so a test can cut a
+    kazoo client off (its session then lives or expires on the server as
+    it would behind a real network failure) and later let it back."""
+
+    def __init__(self):
+        self.target = host_port()
+        self.lsock = socket.socket()
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(16)
+        self.lsock.settimeout(0.1)
+        self.port = self.lsock.getsockname()[1]
+        self.hosts = "127.0.0.1:%d" % self.port
+        self.open = True        # accept and relay new connections
+        self.socks = []
+        self.lock = threading.Lock()
+        self.stopped = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.stopped:
+            try:
+                c, _ = self.lsock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            if not self.open:
+                c.close()
+                continue
+            try:
+                s = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                c.close()
+                continue
+            with self.lock:
+                self.socks += [c, s]
+            for a, b in ((c, s), (s, c)):
+                threading.Thread(target=self._pump, args=(a, b),
+                                 daemon=True).start()
+
+    def _pump(self, src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self):
+        """Drop every relayed connection and refuse new ones."""
+        self.open = False
+        with self.lock:
+            socks, self.socks = self.socks, []
+        for s in socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+    def restore(self):
+        self.open = True
+
+    def close(self):
+        self.stopped = True
+        self.cut()
+        self.lsock.close()
