@@ -7,31 +7,10 @@
 #include "acl.h"
 #include "log.h"
 #include "prep.h"
+#include "prep_int.h"
 #include "prep_ov.h"
 #include "txn.h"
 #include "zpath.h"
-
-#define CONTAINER_OWNER INT64_MIN
-
-struct prep {
-	struct treedb *tree;
-	size_t max_buffer;
-	MDB_txn *rt;			/* read txn, reset between calls */
-	struct ov ov;
-	struct jute_id ids[ACL_IDS_MAX];
-	int nids;
-	struct jute_buf acl;		/* a fixed-up ACL list */
-	struct jute_buf subs;		/* encoded multi sub-ops */
-	int64_t zxid, now;		/* of the txn being built */
-	int64_t session;
-};
-
-/* A node as prep sees it: tree + overlay. */
-struct pnode {
-	int32_t version, aversion, cversion, num_children;
-	int64_t owner;
-	struct jute_acls acl;
-};
 
 struct prep *prep_new(struct treedb *tree, size_t max_buffer)
 {
@@ -78,7 +57,7 @@ void prep_committed(struct prep *p, int64_t zxid)
 }
 
 /* Opens (renews) the read txn and drops what the tree already has. */
-static int begin(struct prep *p)
+int prep_begin(struct prep *p)
 {
 	int64_t applied;
 	int rc;
@@ -104,7 +83,7 @@ static int begin(struct prep *p)
 	return 0;
 }
 
-static void end(struct prep *p)
+void prep_end(struct prep *p)
 {
 	mdb_txn_reset(p->rt);
 }
@@ -192,7 +171,7 @@ static struct ov_node *touch(struct prep *p, const char *path, size_t len,
 /* ---- session checks ---------------------------------------------------- */
 
 /* ZOK, ZUNKNOWNSESSION, ZSESSIONEXPIRED (closing), or -1. */
-static int session_check(struct prep *p, int64_t id)
+int prep_session_check(struct prep *p, int64_t id)
 {
 	struct ov_sess *s = ov_sess_find(&p->ov, id);
 	int rc;
@@ -212,7 +191,7 @@ static int session_check(struct prep *p, int64_t id)
 
 /* ---- overlay updates: the effect of a checked (or logged) op -------- */
 
-static int apply_op(struct prep *p, const struct txn_op *op)
+int prep_apply_op(struct prep *p, const struct txn_op *op)
 {
 	const char *path = (const char *)op->path.p;
 	size_t len = op->path.len > 0 ? (size_t)op->path.len : 0;
@@ -270,7 +249,7 @@ static int apply_op(struct prep *p, const struct txn_op *op)
 	return 0;	/* check, error: no effect */
 }
 
-static int check_create(struct prep *p, int32_t opcode, const struct jute_create_req *c,
+int prep_check_create(struct prep *p, int32_t opcode, const struct jute_create_req *c,
 			struct txn_op *op, char *pathbuf)
 {
 	const char *path = (const char *)c->path.p;
@@ -290,7 +269,7 @@ static int check_create(struct prep *p, int32_t opcode, const struct jute_create
 	if (opcode == OP_CREATETTL && c->ttl >= 0)
 		return ZBADARGUMENTS;	/* a ttl with a mode that has none */
 	/* 4: session */
-	rc = session_check(p, p->session);
+	rc = prep_session_check(p, p->session);
 	if (rc != ZOK)
 		return rc;
 	ephemeral = flags == CM_EPHEMERAL || flags == CM_EPHEMERAL_SEQUENTIAL;
@@ -345,7 +324,7 @@ static int check_create(struct prep *p, int32_t opcode, const struct jute_create
 	return ZOK;
 }
 
-static int check_delete(struct prep *p, const struct jute_path_version *d,
+int prep_check_delete(struct prep *p, const struct jute_path_version *d,
 			struct txn_op *op)
 {
 	const char *path = (const char *)d->path.p;
@@ -353,7 +332,7 @@ static int check_delete(struct prep *p, const struct jute_path_version *d,
 	struct pnode parent, n;
 	int plen, rc;
 
-	rc = session_check(p, p->session);
+	rc = prep_session_check(p, p->session);
 	if (rc != ZOK)
 		return rc;
 	if (len == 0 || zpath_basic(path, len) != 0 || zpath_reserved(path, len))
@@ -385,7 +364,7 @@ static int check_delete(struct prep *p, const struct jute_path_version *d,
 	return ZOK;
 }
 
-static int check_set_data(struct prep *p, const struct jute_set_data_req *s,
+int prep_check_set_data(struct prep *p, const struct jute_set_data_req *s,
 			  struct txn_op *op)
 {
 	const char *path = (const char *)s->path.p;
@@ -393,7 +372,7 @@ static int check_set_data(struct prep *p, const struct jute_set_data_req *s,
 	struct pnode n;
 	int rc;
 
-	rc = session_check(p, p->session);
+	rc = prep_session_check(p, p->session);
 	if (rc != ZOK)
 		return rc;
 	if (zpath_valid(path, len) != 0)
@@ -416,7 +395,7 @@ static int check_set_data(struct prep *p, const struct jute_set_data_req *s,
 	return ZOK;
 }
 
-static int check_set_acl(struct prep *p, const struct jute_set_acl_req *s,
+int prep_check_set_acl(struct prep *p, const struct jute_set_acl_req *s,
 			 struct txn_op *op)
 {
 	const char *path = (const char *)s->path.p;
@@ -424,7 +403,7 @@ static int check_set_acl(struct prep *p, const struct jute_set_acl_req *s,
 	struct pnode n;
 	int rc;
 
-	rc = session_check(p, p->session);
+	rc = prep_session_check(p, p->session);
 	if (rc != ZOK)
 		return rc;
 	if (zpath_valid(path, len) != 0)
@@ -451,7 +430,7 @@ static int check_set_acl(struct prep *p, const struct jute_set_acl_req *s,
 	return ZOK;
 }
 
-static int check_check(struct prep *p, const struct jute_path_version *c,
+int prep_check_check(struct prep *p, const struct jute_path_version *c,
 		       struct txn_op *op)
 {
 	const char *path = (const char *)c->path.p;
@@ -459,7 +438,7 @@ static int check_check(struct prep *p, const struct jute_path_version *c,
 	struct pnode n;
 	int rc;
 
-	rc = session_check(p, p->session);
+	rc = prep_session_check(p, p->session);
 	if (rc != ZOK)
 		return rc;
 	if (zpath_valid(path, len) != 0)
@@ -479,379 +458,4 @@ static int check_check(struct prep *p, const struct jute_path_version *c,
 	op->path = c->path;
 	op->version = c->version;
 	return ZOK;
-}
-
-
-/* ---- multi --------------------------------------------------------------- */
-
-/* One decoded sub-op: check it, record it in p->subs, update the overlay. */
-static int multi_one(struct prep *p, const struct jute_multi_op *m, char *pathbuf)
-{
-	struct txn_op op;
-	int rc;
-
-	switch (m->op) {
-	case OP_CREATE: case OP_CREATE2: case OP_CREATECONTAINER: case OP_CREATETTL:
-		rc = check_create(p, m->op, &m->u.create, &op, pathbuf);
-		break;
-	case OP_DELETE:
-		rc = check_delete(p, &m->u.pv, &op);
-		break;
-	case OP_SETDATA:
-		rc = check_set_data(p, &m->u.set_data, &op);
-		break;
-	case OP_CHECK:
-		rc = check_check(p, &m->u.pv, &op);
-		break;
-	default:
-		return ZMARSHALLINGERROR;
-	}
-	if (rc != ZOK)
-		return rc;
-	txn_encode_op(&p->subs, &op);
-	return apply_op(p, &op) ? -1 : ZOK;
-}
-
-/* Builds a MULTI txn (sub-ops in p->subs, n of them), 0/-1/error code. */
-static int prep_multi(struct prep *p, const struct prep_req *r, int32_t *n,
-		      char *pathbuf)
-{
-	struct jute_multi_op m;
-	struct jute_rd rd;
-	int32_t count = 0, i, failed_at = -1;
-	int k, bad, rc = ZOK;
-	struct txn_op eop;
-
-	/* Decode everything first: a bad op fails the whole request. */
-	jute_rd_init(&rd, r->body, r->len, p->max_buffer);
-	while ((k = jute_multi_next(&rd, 0, &m, &bad)) == 1) {
-		if (++count > TXN_MULTI_MAX)
-			return ZMARSHALLINGERROR;
-		if ((m.op == OP_CREATE || m.op == OP_CREATE2 || m.op == OP_CREATECONTAINER ||
-		     m.op == OP_CREATETTL) &&
-		    (m.u.create.flags < 0 || m.u.create.flags > CM_PERSISTENT_SEQUENTIAL_WITH_TTL))
-			return ZMARSHALLINGERROR;
-	}
-	if (k < 0 || jute_rd_done(&rd) != 0)
-		return ZMARSHALLINGERROR;
-	rc = session_check(p, p->session);
-	if (rc != ZOK)
-		return rc;
-
-	jute_buf_reset(&p->subs);
-	ov_multi_begin(&p->ov);
-	jute_rd_init(&rd, r->body, r->len, p->max_buffer);
-	for (i = 0; i < count; i++) {
-		if (jute_multi_next(&rd, 0, &m, &bad) != 1) {
-			rc = -1;	/* decoded fine a moment ago */
-			break;
-		}
-		rc = multi_one(p, &m, pathbuf);
-		if (rc != ZOK) {
-			failed_at = i;
-			break;
-		}
-	}
-	if (rc == ZOK && !p->subs.err) {
-		ov_multi_commit(&p->ov);
-		*n = count;
-		return ZOK;
-	}
-	ov_multi_rollback(&p->ov);
-	if (rc == -1 || p->subs.err)
-		return -1;
-	/* all-or-nothing: earlier ops 0, the failing one its code, later -2 */
-	jute_buf_reset(&p->subs);
-	memset(&eop, 0, sizeof(eop));
-	eop.type = OP_ERROR;
-	eop.op = OP_ERROR;
-	for (i = 0; i < count; i++) {
-		eop.err = i < failed_at ? ZOK : i == failed_at ? rc : ZRUNTIMEINCONSISTENCY;
-		txn_encode_op(&p->subs, &eop);
-	}
-	*n = count;
-	return p->subs.err ? -1 : ZOK;
-}
-
-/* ---- sessions ------------------------------------------------------------ */
-
-struct eph_collect {
-	struct prep *p;
-	int32_t n;
-};
-
-static int eph_add(struct eph_collect *c, const char *path, size_t len)
-{
-	if (c->n >= TXN_CLOSE_MAX)
-		return 1;
-	jute_put_str(&c->p->subs, jute_mem(path, len));
-	c->n++;
-	return c->p->subs.err ? 1 : 0;
-}
-
-/* An ephemeral of the tree, unless a pending txn deleted it. */
-static int eph_tree_cb(void *arg, const char *path, size_t len)
-{
-	struct eph_collect *c = arg;
-	struct ov_node *e = ov_find(&c->p->ov, path, len);
-
-	if (e && (!e->exists || e->owner != c->p->session))
-		return 0;
-	return eph_add(c, path, len);
-}
-
-/* closeSession: the session's ephemerals, tree + pending, into p->subs. */
-static int collect_ephemerals(struct prep *p, int32_t *n)
-{
-	struct eph_collect c = { p, 0 };
-	struct ov_node *e;
-	struct tree_node t;
-	int rc;
-
-	jute_buf_reset(&p->subs);
-	rc = treedb_ephemerals(p->tree, p->rt, p->session, eph_tree_cb, &c);
-	if (rc != 0)
-		return -1;
-	for (e = p->ov.head; e; e = e->next) {
-		if (!e->exists || e->owner != p->session)
-			continue;
-		rc = treedb_get(p->tree, p->rt, e->path, e->plen, &t);
-		if (rc < 0 && rc != ZNONODE)
-			return -1;
-		if (rc == 0 && t.owner == p->session)
-			continue;	/* listed from the tree already */
-		if (eph_add(&c, e->path, e->plen))
-			return -1;
-	}
-	*n = c.n;
-	return p->subs.err ? -1 : 0;
-}
-
-/* The overlay effect of closing a session: its ephemerals are gone. */
-static int close_apply(struct prep *p, const uint8_t *raw, size_t rawlen, int32_t n)
-{
-	struct txn_iter it;
-	struct txn t;
-	struct txn_op op;
-
-	memset(&t, 0, sizeof(t));
-	t.raw = raw;
-	t.rawlen = rawlen;
-	t.n = n;
-	txn_iter_init(&it, &t);
-	memset(&op, 0, sizeof(op));
-	op.type = OP_DELETE;
-	while (txn_path_next(&it, &op.path))
-		if (apply_op(p, &op))
-			return -1;
-	return 0;
-}
-
-/* ---- entry points --------------------------------------------------------- */
-
-static void put_error(struct jute_buf *out, struct txn *t, int32_t err)
-{
-	t->type = OP_ERROR;
-	t->one.type = OP_ERROR;
-	t->one.op = OP_ERROR;
-	t->one.err = err;
-	txn_encode(out, t);
-}
-
-/* One single-op write: check, encode, update the overlay. */
-static int prep_single(struct prep *p, const struct prep_req *r, struct txn *t,
-		       struct jute_buf *out, char *pathbuf)
-{
-	struct jute_rd rd;
-	union {
-		struct jute_create_req c;
-		struct jute_path_version pv;
-		struct jute_set_data_req sd;
-		struct jute_set_acl_req sa;
-	} q;
-	int rc;
-
-	jute_rd_init(&rd, r->body, r->len, p->max_buffer);
-	switch (r->op) {
-	case OP_CREATE: case OP_CREATE2: case OP_CREATECONTAINER: case OP_CREATETTL:
-		jute_dec_create_req(&rd, &q.c, r->op == OP_CREATETTL);
-		break;
-	case OP_DELETE:
-		jute_dec_path_version(&rd, &q.pv);
-		break;
-	case OP_SETDATA:
-		jute_dec_set_data_req(&rd, &q.sd);
-		break;
-	case OP_SETACL:
-		jute_dec_set_acl_req(&rd, &q.sa);
-		break;
-	}
-	if (jute_rd_done(&rd) != 0)
-		return ZMARSHALLINGERROR;
-	switch (r->op) {
-	case OP_CREATE: case OP_CREATE2: case OP_CREATECONTAINER: case OP_CREATETTL:
-		rc = check_create(p, r->op, &q.c, &t->one, pathbuf);
-		break;
-	case OP_DELETE:
-		rc = check_delete(p, &q.pv, &t->one);
-		break;
-	case OP_SETDATA:
-		rc = check_set_data(p, &q.sd, &t->one);
-		break;
-	default:
-		rc = check_set_acl(p, &q.sa, &t->one);
-		break;
-	}
-	if (rc == -1)
-		return -1;
-	if (rc != ZOK) {
-		put_error(out, t, rc);
-		return 0;
-	}
-	t->type = t->one.type;
-	t->one.op = r->op;
-	txn_encode(out, t);
-	return apply_op(p, &t->one) ? -1 : 0;
-}
-
-int prep_request(struct prep *p, const struct prep_req *r, int64_t zxid,
-		 int64_t now_ms, struct jute_buf *out)
-{
-	char pathbuf[TREEDB_PATH_MAX + 16];
-	struct ov_sess *s;
-	struct txn t;
-	size_t start = out->len;
-	int rc = 0;
-
-	switch (r->op) {
-	case OP_CREATE: case OP_CREATE2: case OP_CREATECONTAINER: case OP_CREATETTL:
-	case OP_DELETE: case OP_SETDATA: case OP_SETACL: case OP_MULTI:
-	case OP_CREATESESSION: case OP_CLOSESESSION:
-		break;
-	default:
-		return ZUNIMPLEMENTED;
-	}
-	if (r->op == OP_CREATESESSION &&
-	    (r->passwd == NULL || r->timeout <= 0))
-		return ZMARSHALLINGERROR;
-	p->nids = acl_ids_decode(r->auth, r->auth_len, p->ids, ACL_IDS_MAX);
-	if (p->nids < 0)
-		return ZMARSHALLINGERROR;
-	if (begin(p))
-		return -1;
-	p->zxid = zxid;
-	p->now = now_ms;
-	p->session = r->session;
-	memset(&t, 0, sizeof(t));
-	t.zxid = zxid;
-	t.time = now_ms;
-	t.session = r->session;
-	t.cxid = r->cxid;
-	t.op = r->op;
-
-	switch (r->op) {
-	case OP_CREATESESSION:
-		t.type = OP_CREATESESSION;
-		t.timeout = r->timeout;
-		t.passwd = jute_mem(r->passwd, JUTE_PASSWD_LEN);
-		txn_encode(out, &t);
-		s = ov_sess_touch(&p->ov, r->session, zxid);
-		if (s == NULL)
-			rc = -1;
-		else
-			s->state = OVS_OPEN;
-		break;
-	case OP_CLOSESESSION:
-		/* No session check: closing an unknown session is a no-op txn. */
-		if (collect_ephemerals(p, &t.n)) {
-			rc = -1;
-			break;
-		}
-		t.type = OP_CLOSESESSION;
-		t.raw = p->subs.p;
-		t.rawlen = p->subs.len;
-		txn_encode(out, &t);
-		if (close_apply(p, p->subs.p, p->subs.len, t.n)) {
-			rc = -1;
-			break;
-		}
-		s = ov_sess_touch(&p->ov, r->session, zxid);
-		if (s == NULL)
-			rc = -1;
-		else
-			s->state = OVS_CLOSED;
-		break;
-	case OP_MULTI:
-		rc = prep_multi(p, r, &t.n, pathbuf);
-		if (rc == ZMARSHALLINGERROR || rc == -1)
-			break;
-		if (rc != ZOK) {	/* the session check */
-			put_error(out, &t, rc);
-			rc = 0;
-			break;
-		}
-		t.type = OP_MULTI;
-		t.raw = p->subs.p;
-		t.rawlen = p->subs.len;
-		txn_encode(out, &t);
-		break;
-	default:
-		rc = prep_single(p, r, &t, out, pathbuf);
-		break;
-	}
-	end(p);
-	if (rc == 0 && out->err)
-		rc = -1;
-	if (rc != 0)
-		out->len = start;	/* nothing half-written */
-	return rc;
-}
-
-int prep_logged(struct prep *p, const uint8_t *txn, size_t len)
-{
-	struct txn t;
-	struct txn_iter it;
-	struct txn_op op;
-	struct ov_sess *s;
-	int64_t applied;
-	int rc = 0;
-
-	if (txn_decode(txn, len, &t) != 0) {
-		warnx("prep: a logged txn does not decode");
-		return -1;
-	}
-	if (begin(p))
-		return -1;
-	applied = treedb_applied(p->tree, p->rt);
-	if (applied < 0 || t.zxid <= applied) {
-		end(p);
-		return applied < 0 ? -1 : 0;
-	}
-	p->zxid = t.zxid;
-	p->session = t.session;
-	switch (t.type) {
-	case OP_CREATE: case OP_DELETE: case OP_SETDATA: case OP_SETACL:
-		rc = apply_op(p, &t.one);
-		break;
-	case OP_MULTI:
-		txn_iter_init(&it, &t);
-		while (rc == 0 && txn_sub_next(&it, &op))
-			rc = apply_op(p, &op);
-		break;
-	case OP_CREATESESSION:
-	case OP_CLOSESESSION:
-		if (t.type == OP_CLOSESESSION)
-			rc = close_apply(p, t.raw, t.rawlen, t.n);
-		s = ov_sess_touch(&p->ov, t.session, t.zxid);
-		if (s == NULL)
-			rc = -1;
-		else
-			s->state = t.type == OP_CREATESESSION ? OVS_OPEN : OVS_CLOSED;
-		break;
-	}
-	end(p);
-	if (rc)
-		warnx("prep: logged txn %llx does not fit the tree",
-		      (unsigned long long)t.zxid);
-	return rc;
 }

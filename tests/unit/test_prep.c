@@ -7,6 +7,7 @@
 /* The Makefile links tests with libzk.a only: compile the modules in. */
 #include "../../zk-zabd/prep_ov.c"
 #include "../../zk-zabd/prep.c"
+#include "../../zk-zabd/prep_req.c"
 #include "../../zk-treed/apply.c"
 #include "unit.h"
 

@@ -1,0 +1,50 @@
+/* prep_int.h: what prep.c (context, node view, per-op checks) and
+ * prep_req.c (multi, sessions, entry points) share. Internal to prep. */
+#ifndef ZK_PREP_INT_H
+#define ZK_PREP_INT_H
+#include "acl.h"
+#include "prep.h"
+#include "prep_ov.h"
+#include "txn.h"
+
+#define CONTAINER_OWNER INT64_MIN
+
+struct prep {
+	struct treedb *tree;
+	size_t max_buffer;
+	MDB_txn *rt;			/* read txn, reset between calls */
+	struct ov ov;
+	struct jute_id ids[ACL_IDS_MAX];
+	int nids;
+	struct jute_buf acl;		/* a fixed-up ACL list */
+	struct jute_buf subs;		/* encoded multi sub-ops */
+	int64_t zxid, now;		/* of the txn being built */
+	int64_t session;
+};
+
+/* A node as prep sees it: tree + overlay. */
+struct pnode {
+	int32_t version, aversion, cversion, num_children;
+	int64_t owner;
+	struct jute_acls acl;
+};
+
+/* Read txn for one call (renewed; drops what the tree already has). */
+int prep_begin(struct prep *p);
+void prep_end(struct prep *p);
+/* ZOK, ZUNKNOWNSESSION, ZSESSIONEXPIRED (closing), or -1. */
+int prep_session_check(struct prep *p, int64_t id);
+/* The overlay effect of a checked or logged op. 0 or -1. */
+int prep_apply_op(struct prep *p, const struct txn_op *op);
+
+/* Per-op checks in Apache's order: ZOK with *op filled (pointing into the
+ * request or p's buffers), an error code, or -1 (internal failure). They
+ * do not change the overlay: the caller applies op after encoding it. */
+int prep_check_create(struct prep *p, int32_t opcode, const struct jute_create_req *c,
+		      struct txn_op *op, char *pathbuf);
+int prep_check_delete(struct prep *p, const struct jute_path_version *d, struct txn_op *op);
+int prep_check_set_data(struct prep *p, const struct jute_set_data_req *s, struct txn_op *op);
+int prep_check_set_acl(struct prep *p, const struct jute_set_acl_req *s, struct txn_op *op);
+int prep_check_check(struct prep *p, const struct jute_path_version *c, struct txn_op *op);
+
+#endif
