@@ -32,6 +32,7 @@ wire_cases() {
 
 test_handshake() { wire_cases Handshake; }
 test_requests() { wire_cases Requests; }
+test_watches() { wire_cases Watches; }
 test_malformed() { wire_cases Malformed; }
 test_limits() { wire_cases Limits; }
 

@@ -184,6 +184,17 @@ static int getacl_body(struct conn *c, struct jute_buf *b, MDB_txn *t,
 	return 0;
 }
 
+/* One persistent registration per (path, connection): a later addWatch
+ * replaces the mode of an earlier one, as Apache keeps one mode. */
+static int add_persistent(struct conn *c, const struct jute_bytes *p, int recursive)
+{
+	const char *wp = (const char *)p->p;
+	size_t wl = (size_t)p->len;
+
+	watch_remove(&gw.watches, &c->w, wp, wl, recursive ? WK_PERSIST : WK_RECURSIVE);
+	return watch_add(&gw.watches, &c->w, wp, wl, recursive ? WK_RECURSIVE : WK_PERSIST);
+}
+
 static void fire_synth(struct conn *c, int type, const struct jute_bytes *path)
 {
 	uint8_t mem[16 + 12 + 4 + TREEDB_PATH_MAX + 64];
@@ -263,8 +274,7 @@ static int set_watches(struct conn *c, MDB_txn *t, const struct jute_set_watches
 
 				if (r.err || p.len < 0)
 					return -1;
-				if (watch_add(&gw.watches, &c->w, (const char *)p.p, (size_t)p.len,
-					      li == 0 ? WK_PERSIST : WK_RECURSIVE) < 0)
+				if (add_persistent(c, &p, li == 1) < 0)
 					return -1;
 			}
 		}
@@ -504,10 +514,10 @@ int read_op(struct conn *c, int32_t xid, int32_t op, const uint8_t *body,
 	case OP_CHECKWATCHES:
 	case OP_REMOVEWATCHES: {
 		struct jute_path_type pt;
-		/* 3.8: Children = any child-table entry (standard or persistent),
-		 * Data = any data-table entry (standard, persistent, recursive). */
+		/* 3.8: Children = any child-table entry, Data = any data-table
+		 * entry; a persistent watch of either mode is in both tables. */
 		static const int kinds[4][WK_KINDS] = {
-			[WT_CHILDREN] = { 0, 1, 1, 0 },
+			[WT_CHILDREN] = { 0, 1, 1, 1 },
 			[WT_DATA] = { 1, 0, 1, 1 },
 			[WT_ANY] = { 1, 1, 1, 1 },
 		};
@@ -531,7 +541,7 @@ int read_op(struct conn *c, int32_t xid, int32_t op, const uint8_t *body,
 			/* removing Children keeps a persistent watch's data side:
 			 * one registration holds both here, so only Any or Data
 			 * remove a persistent watch */
-			if (op == OP_REMOVEWATCHES && k == WK_PERSIST && pt.type == WT_CHILDREN)
+			if (op == OP_REMOVEWATCHES && k >= WK_PERSIST && pt.type == WT_CHILDREN)
 				found |= watch_has(&gw.watches, &c->w, wp, wl, (enum watch_kind)k);
 			else if (op == OP_REMOVEWATCHES)
 				found |= watch_remove(&gw.watches, &c->w, wp, wl, (enum watch_kind)k);
@@ -551,8 +561,7 @@ int read_op(struct conn *c, int32_t xid, int32_t op, const uint8_t *body,
 			rc = ZMARSHALLINGERROR;
 			break;
 		}
-		if (watch_add(&gw.watches, &c->w, (const char *)pt.path.p, (size_t)pt.path.len,
-			      pt.type == AW_PERSISTENT ? WK_PERSIST : WK_RECURSIVE) < 0)
+		if (add_persistent(c, &pt.path, pt.type == AW_PERSISTENT_RECURSIVE) < 0)
 			warnx("%s: watch limit reached", c->peer);
 		jute_put_int(b, 0);	/* ErrorResponse{0} */
 		break;

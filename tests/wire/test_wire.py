@@ -215,6 +215,105 @@ class Requests(unittest.TestCase):
         self.assertEqual((xid, err, body), (3, -101, b""))
 
 
+def svec(items):
+    return i32(len(items)) + b"".join(ustr(x) for x in items)
+
+
+class Watches(unittest.TestCase):
+    """Events and replies on one connection, in wire order."""
+
+    def setUp(self):
+        self.c = Conn()
+        self.c.handshake()
+        self.other = Conn()
+        self.other.handshake()
+        self.base = "/wire-w-%d-%s" % (os.getpid(), self._testMethodName)
+        self.call(self.other, 1, ustr(self.base) + buf(b"") + OPEN_ACL + i32(0))
+
+    def tearDown(self):
+        self.c.close()
+        self.other.close()
+
+    @staticmethod
+    def call(conn, op, body, xid=None):
+        """[events before the reply..., (op, err)]; events as (type, path)."""
+        xid = conn.request(op, body, xid)
+        out = []
+        while True:
+            r = conn.reply()
+            if r is None:
+                out.append("EOF")
+                return out
+            if r[0] == -1:
+                t, st, n = struct.unpack(">iii", r[3][:12])
+                out.append((t, r[3][12:12 + n].decode()))
+                continue
+            assert r[0] == xid, (r, xid)
+            out.append((op, r[2]))
+            return out
+
+    def test_event_before_reply_and_once(self):
+        p = self.base + "/n"
+        b = self.base
+        self.assertEqual(self.call(self.c, 3, ustr(p) + b"\1"), [(3, -101)])
+        self.assertEqual(self.call(self.c, 3, ustr(p) + b"\1"), [(3, -101)])
+        self.assertEqual(self.call(self.c, 8, ustr(b) + b"\1"), [(8, 0)])
+        # the writer's own watches fire before the reply to its write
+        self.assertEqual(self.call(self.c, 1, ustr(p) + buf(b"") + OPEN_ACL + i32(0)),
+                         [(1, p), (4, b), (1, 0)])
+        self.assertEqual(self.call(self.c, 4, ustr(p) + b"\1"), [(4, 0)])
+        self.assertEqual(self.call(self.c, 8, ustr(p) + b"\1"), [(8, 0)])
+        # delete: data and child watch at p tell NodeDeleted once
+        self.assertEqual(self.call(self.other, 2, ustr(p) + i32(-1)), [(2, 0)])
+        self.assertEqual(self.call(self.c, 11, b"", -2), [(2, p), (11, 0)])
+
+    def test_set_watches_catch_up(self):
+        b = self.base
+        gone, new, same = b + "/gone", b + "/new", b + "/same"
+        for q in (gone, same):
+            self.call(self.other, 1, ustr(q) + buf(b"") + OPEN_ACL + i32(0))
+        self.other.request(3, ustr(same) + b"\0")
+        rel = self.other.reply()[1]
+        self.call(self.other, 2, ustr(gone) + i32(-1))
+        self.call(self.other, 1, ustr(new) + buf(b"") + OPEN_ACL + i32(0))
+        got = self.call(self.c, 101, i64(rel) + svec([gone, same, b])
+                        + svec([new, b + "/absent"]) + svec([b, gone]))
+        self.assertEqual(got[-1], (101, 0))
+        self.assertEqual(sorted(got[:-1]),
+                         sorted([(2, gone), (1, new), (4, b), (2, gone)]))
+        # what was registered instead of fired fires later
+        self.call(self.other, 5, ustr(same) + buf(b"x") + i32(-1))
+        self.call(self.other, 1, ustr(b + "/absent") + buf(b"") + OPEN_ACL + i32(0))
+        got = self.call(self.c, 11, b"", -2)
+        self.assertEqual(got, [(3, same), (1, b + "/absent"), (11, 0)])
+
+    def test_add_watch_modes(self):
+        b = self.base
+        self.assertEqual(self.call(self.c, 106, ustr(b) + i32(0)), [(106, 0)])
+        self.call(self.other, 1, ustr(b + "/x") + buf(b"") + OPEN_ACL + i32(0))
+        self.call(self.other, 5, ustr(b) + buf(b"1") + i32(-1))
+        self.assertEqual(self.call(self.c, 11, b"", -2), [(4, b), (3, b), (11, 0)])
+        # the later mode replaces the earlier: recursive now
+        self.assertEqual(self.call(self.c, 106, ustr(b) + i32(1)), [(106, 0)])
+        self.call(self.other, 1, ustr(b + "/x/y") + buf(b"") + OPEN_ACL + i32(0))
+        self.call(self.other, 2, ustr(b + "/x/y") + i32(-1))
+        self.assertEqual(self.call(self.c, 11, b"", -2),
+                         [(1, b + "/x/y"), (2, b + "/x/y"), (11, 0)])
+        self.assertEqual(self.call(self.c, 106, ustr(b) + i32(2)), [(106, -5)])
+
+    def test_check_and_remove_watches(self):
+        b = self.base
+        self.assertEqual(self.call(self.c, 17, ustr(b) + i32(3)), [(17, -121)])
+        self.call(self.c, 4, ustr(b) + b"\1")
+        self.assertEqual(self.call(self.c, 17, ustr(b) + i32(1)), [(17, -121)])
+        self.assertEqual(self.call(self.c, 17, ustr(b) + i32(2)), [(17, 0)])
+        self.assertEqual(self.call(self.c, 17, ustr(b) + i32(7)), [(17, -5)])
+        self.assertEqual(self.call(self.c, 18, ustr(b) + i32(2)), [(18, 0)])
+        self.assertEqual(self.call(self.c, 18, ustr(b) + i32(2)), [(18, -121)])
+        self.call(self.other, 5, ustr(b) + buf(b"1") + i32(-1))
+        self.assertEqual(self.call(self.c, 11, b"", -2), [(11, 0)])
+
+
 class Malformed(unittest.TestCase):
     """Each case closes only its own connection; a bystander keeps working."""
 
