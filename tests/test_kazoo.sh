@@ -19,5 +19,6 @@ test_multi() { compat_kazoo test_multi; }
 test_errors() { compat_kazoo test_errors; }
 test_watch() { compat_kazoo test_watch; }
 test_fourlw() { compat_kazoo test_fourlw; }
+test_acl() { compat_kazoo test_acl; }
 
 . shunit2

@@ -140,3 +140,16 @@ class ErrorTest(zkt.ZkCase):
         with self.assertRaises((rawzk.Closed, ConnectionError)):
             r.recv()
         self.assertIsNotNone(self.zk.exists("/zookeeper"))
+
+    def test_sync_echoes_any_path(self):
+        r = self.raw()
+        for path in ("noslash/x", self.p("missing"), "/"):
+            _, rep = r.call(rawzk.OP_SYNC, rawzk.ustr(path))
+            self.expect(rep, OK, "sync %r" % path)
+            self.assertEqual(rep.reader().ustr(), path)
+
+    def test_empty_path_reads_as_root(self):
+        r = self.raw()
+        _, rep = r.get_data("")
+        self.expect(rep, OK, "getData \"\"")
+        self.assertEqual(rep.reader().buf(), b"")

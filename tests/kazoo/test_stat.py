@@ -117,3 +117,24 @@ class StatTest(zkt.ZkCase):
         self.assertEqual((q.czxid, q.mzxid, q.version, q.numChildren),
                          (0, 0, 0, 0))
         self.assertEqual(q.cversion, 0)
+
+    def test_config_node(self):
+        st = self.zk.exists("/zookeeper/config")
+        self.assertEqual((st.czxid, st.mzxid, st.pzxid, st.ctime),
+                         (0, 0, 0, 0))
+        self.assertEqual((st.version, st.aversion, st.numChildren),
+                         (0, -1, 0))
+        acl, _ = self.zk.get_acls("/zookeeper/config")
+        self.assertEqual([(a.perms, a.id.scheme, a.id.id) for a in acl],
+                         [(1, "world", "anyone")])
+
+    def test_root_stat(self):
+        st = self.zk.exists("/")
+        self.assertEqual((st.czxid, st.mzxid, st.ctime, st.mtime),
+                         (0, 0, 0, 0))
+        self.assertEqual((st.version, st.aversion, st.ephemeralOwner),
+                         (0, 0, 0))
+        self.assertEqual(st.numChildren, len(self.zk.get_children("/")))
+        # Our own top-level node was the last child created under "/"
+        # unless another case ran meanwhile.
+        self.assertGreaterEqual(st.pzxid, self.zk.exists(self.root).czxid)

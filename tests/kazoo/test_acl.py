@@ -1,0 +1,96 @@
+"""ACLs and auth as kazoo sees them: digest credentials, NoAuth,
+InvalidACL, per-permission checks and the check order around them."""
+
+from kazoo.exceptions import (InvalidACLError, NoAuthError, NoNodeError,
+                              NodeExistsError)
+from kazoo.security import (ACL, Id, OPEN_ACL_UNSAFE, READ_ACL_UNSAFE,
+                            Permissions, make_digest_acl)
+
+import rawzk
+import zkt
+
+
+class AclTest(zkt.ZkCase):
+
+    def test_digest_acl(self):
+        owner = self.client(auth_data=[("digest", "alice:secret")])
+        acl = [make_digest_acl("alice", "secret", all=True)]
+        path = owner.create(self.p("priv"), b"s", acl=acl)
+        self.assertEqual(owner.get(path)[0], b"s")
+        with self.assertRaises(NoAuthError):
+            self.zk.get(path)
+        with self.assertRaises(NoAuthError):
+            self.zk.set(path, b"x")
+        with self.assertRaises(NoAuthError):
+            self.zk.get_children(path)
+        with self.assertRaises(NoAuthError):
+            self.zk.create(path + "/kid")
+        # exists needs no READ on 3.8.0; the Stat is visible.
+        self.assertIsNotNone(self.zk.exists(path))
+        with self.assertRaises(NoAuthError):
+            self.zk.get_acls(path)
+        got, st = owner.get_acls(path)
+        self.assertEqual(got, acl)
+        self.assertEqual(got[0].id.scheme, "digest")
+        self.assertEqual(got[0].perms, Permissions.ALL)
+        # Credentials may be added to a live connection.
+        self.zk.add_auth("digest", "alice:secret")
+        self.assertEqual(self.zk.get(path)[0], b"s")
+        # A wrong password is accepted as an identity that matches nothing.
+        other = self.client(auth_data=[("digest", "alice:wrong")])
+        with self.assertRaises(NoAuthError):
+            other.get(path)
+
+    def test_read_only_acl(self):
+        path = self.zk.create(self.p("ro"), b"r", acl=READ_ACL_UNSAFE)
+        self.assertEqual(self.zk.get(path)[0], b"r")
+        with self.assertRaises(NoAuthError):
+            self.zk.set(path, b"w")
+        with self.assertRaises(NoAuthError):
+            self.zk.create(path + "/kid")
+        with self.assertRaises(NoAuthError):
+            self.zk.set_acls(path, OPEN_ACL_UNSAFE)
+        # delete needs DELETE on the parent, not on the node.
+        self.zk.delete(path)
+
+    def test_create_without_create_perm_is_no_auth_before_exists(self):
+        acl = [ACL(Permissions.READ | Permissions.WRITE,
+                   Id("world", "anyone"))]
+        path = self.zk.create(self.p("nocreate"), acl=acl)
+        with self.assertRaises(NoAuthError):
+            self.zk.create(path + "/kid")
+        # NoNode comes first for a missing parent, NoAuth before NodeExists.
+        with self.assertRaises(NoNodeError):
+            self.zk.create(path + "/a/b")
+
+    def test_invalid_acl(self):
+        bad = [ACL(Permissions.ALL, Id("world", "other"))]
+        with self.assertRaises(InvalidACLError):
+            self.zk.create(self.p("bad"), acl=bad)
+        with self.assertRaises(InvalidACLError):
+            self.zk.create(self.p("bad2"),
+                           acl=[ACL(Permissions.ALL, Id("digest", "nocolon"))])
+        # auth scheme without any authenticated identity.
+        with self.assertRaises(InvalidACLError):
+            self.zk.create(self.p("bad3"),
+                           acl=[ACL(Permissions.ALL, Id("auth", ""))])
+        self.assertIsNone(self.zk.exists(self.p("bad")))
+        with self.assertRaises(NodeExistsError):
+            self.zk.create(self.root)
+
+    def test_set_acl_version(self):
+        path = self.zk.create(self.p("av"))
+        st = self.zk.set_acls(path, READ_ACL_UNSAFE, version=0)
+        self.assertEqual(st.aversion, 1)
+        acl, st2 = self.zk.get_acls(path)
+        self.assertEqual(acl, READ_ACL_UNSAFE)
+        self.assertEqual(st2.aversion, 1)
+
+    def test_unknown_auth_scheme_fails_and_closes(self):
+        r = self.raw()
+        body = rawzk.i32(0) + rawzk.ustr("nosuch") + rawzk.buf(b"x")
+        xid = r.send(100, body, xid=-4)
+        rep = r.recv()
+        self.assertEqual((rep.xid, rep.err), (xid, -115))
+        with self.assertRaises((rawzk.Closed, ConnectionError)):
+            r.ping()
