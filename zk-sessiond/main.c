@@ -196,6 +196,9 @@ static int table_row(void *arg, int64_t id, int32_t timeout, const uint8_t *pass
 	int64_t *hit;
 
 	(void)passwd;
+	/* Never hand out an id an earlier run of ours already gave out. */
+	if ((uint64_t)id >> 56 == s->next_id >> 56 && (uint64_t)id >= s->next_id)
+		s->next_id = (uint64_t)id + 1;
 	hit = bsearch(&id, s->ids, s->nids, sizeof *s->ids, id_cmp);
 	if (hit) {
 		s->seen[hit - s->ids] = 1;
