@@ -13,6 +13,8 @@
 #   BENCH_ZNODES [1000000] znodes of 100 B in the memory run
 #   BENCH_MEM_SECS [240]  bound on the memory run's loading
 #   BENCH_TARGETS ["apache zk"]  servers to run
+#   BENCH_QUIET_SECS [15] wait at most this long before each run for the
+#                         machine to be quiet (under 0.25 busy CPUs)
 #   BENCH_OUT [docs/PERFORMANCE.md], BENCH_KEEP=1 keeps the work directory
 #
 # Every server is started here, on loopback, in a private directory, and
@@ -33,13 +35,15 @@ MEM_SECS=${BENCH_MEM_SECS:-240}
 TARGETS=${BENCH_TARGETS:-apache zk}
 OUT=${BENCH_OUT:-$TOP/docs/PERFORMANCE.md}
 START_SECS=60
+QUIET_SECS=${BENCH_QUIET_SECS:-15}
+QUIET_CPUS=0.25
 # The Debian jar's manifest names every dependency, so it alone is the class
 # path; the package ships no logger binding, so the server logs nothing.
 APACHE_CP=/usr/share/java/zookeeper.jar
 APACHE_MAIN=org.apache.zookeeper.server.ZooKeeperServerMain
 APACHE_HEAP_MB=1000
 
-for v in SECS WARM CONNS DEPTH ZNODES MEM_SECS; do
+for v in SECS WARM CONNS DEPTH ZNODES MEM_SECS QUIET_SECS; do
 	case ${!v} in
 	'' | *[!0-9]*) echo "bench.sh: BENCH_$v must be a whole number" >&2; exit 2 ;;
 	esac
@@ -227,11 +231,34 @@ server_down() {
 
 # ---- runs ------------------------------------------------------------------
 
+# Machine busy CPUs over one second (user, nice, system, irq, softirq).
+busy_cpus() {
+	local a b
+	a=$(head -n 1 /proc/stat)
+	sleep 1
+	b=$(head -n 1 /proc/stat)
+	echo "$a $b" | awk -v hz="$(getconf CLK_TCK)" '{
+		x = $2 + $3 + $4 + $7 + $8; y = $13 + $14 + $15 + $18 + $19
+		printf "%.2f\n", (y - x) / hz }'
+}
+
+# On a shared machine, wait (at most QUIET_SECS) for other work to calm
+# down before a measurement; the report shows what load remained.
+quiet_wait() {
+	local i b
+	for i in $(seq 1 "$QUIET_SECS"); do
+		b=$(busy_cpus)
+		awk -v b="$b" -v m="$QUIET_CPUS" 'BEGIN { exit !(b < m) }' && return 0
+	done
+	say "machine still busy ($b CPUs) after ${QUIET_SECS}s; measuring anyway"
+}
+
 # run TARGET NAME SERVER PIDS BOUND zk-bench-args...: one zk-bench run; its
 # JSON goes to RES/TARGET-NAME.json, its errors to RES/TARGET-NAME.err.
 run() {
 	local target=$1 name=$2 server=$3 pids=$4 bound=$5
 	shift 5
+	quiet_wait
 	say "$target $name: zk-bench $*"
 	if timeout "$bound" "$BENCH" --json -s "$server" ${pids:+--pids "$pids"} "$@" \
 	    >"$RES/$target-$name.json" 2>"$RES/$target-$name.err"; then
@@ -319,6 +346,7 @@ machine_facts() {
 		echo "conns=$CONNS"
 		echo "depth=$DEPTH"
 		echo "znodes=$ZNODES"
+		echo "quiet_secs=$QUIET_SECS"
 	} >"$f"
 }
 

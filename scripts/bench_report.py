@@ -212,7 +212,10 @@ def main():
     L.append("")
     L.append("\"Other load\" is the machine's busy CPU time (/proc/stat) during the "
              "window minus the server's and zk-bench's own: other processes that "
-             "competed for the %s cores. Near 0 means the numbers are clean." % m.get("nproc", "?"))
+             "competed for the %s cores, plus kernel work charged to no process "
+             "(softirq, some of it loopback networking). bench.sh waits up to %s s "
+             "before each run for the machine to fall under 0.25 busy CPUs. "
+             "Near 0 means the numbers are clean." % (m.get("nproc", "?"), m.get("quiet_secs", "?")))
     L.append("")
 
     L.append("## Round trip")

@@ -70,7 +70,7 @@ struct proc_sample {
 };
 
 /* Busy time of the whole machine (all CPUs, ticks): /proc/stat's first
- * line minus idle and iowait. Shows how much else ran during a window. */
+ * line minus idle, iowait and steal. Shows how much else ran in a window. */
 int proc_parse_cpu_line(const char *text, uint64_t *busy);
 int proc_machine_busy(uint64_t *busy);
 /* Parse the utime+stime of one /proc/PID/stat line; -1 if malformed. */

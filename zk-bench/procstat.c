@@ -63,8 +63,9 @@ int proc_parse_stat(const char *line, uint64_t *ticks)
 
 int proc_parse_cpu_line(const char *text, uint64_t *busy)
 {
-	/* "cpu  user nice system idle iowait irq softirq steal guest guest_nice";
-	 * guest time is already inside user, so only the first eight count. */
+	/* "cpu  user nice system idle iowait irq softirq steal guest guest_nice":
+	 * guest time is already inside user, and steal is time the hypervisor
+	 * gave to other guests, so busy is user+nice+system+irq+softirq. */
 	unsigned long long v[8] = { 0 };
 	const char *p = text;
 	int n;
@@ -84,7 +85,7 @@ int proc_parse_cpu_line(const char *text, uint64_t *busy)
 	/* Kernels since 2.6.11 print at least eight fields. */
 	if (n < 8)
 		return -1;
-	*busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+	*busy = v[0] + v[1] + v[2] + v[5] + v[6];
 	return 0;
 }
 

@@ -96,11 +96,11 @@ static void t_status_text(void)
 static void t_cpu_line(void)
 {
 	/* user nice system idle iowait irq softirq steal guest guest_nice:
-	 * busy is all but idle and iowait; guest is inside user already. */
+	 * busy leaves out idle, iowait and steal; guest is inside user. */
 	uint64_t b = 0;
 
 	CHECK_EQ_INT(proc_parse_cpu_line("cpu  100 2 30 5000 70 4 5 6 50 0\ncpu0 1 2\n", &b), 0);
-	CHECK_EQ_INT(b, 100 + 2 + 30 + 4 + 5 + 6);
+	CHECK_EQ_INT(b, 100 + 2 + 30 + 4 + 5);
 	CHECK_EQ_INT(proc_parse_cpu_line("cpu0 1 2 3 4 5 6 7 8\n", &b), -1);
 	CHECK_EQ_INT(proc_parse_cpu_line("cpu  1 2 3 4\n", &b), -1);
 	CHECK_EQ_INT(proc_machine_busy(&b), 0);
