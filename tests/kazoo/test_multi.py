@@ -4,7 +4,8 @@ RuntimeInconsistency after)."""
 
 import struct
 
-from kazoo.exceptions import (BadVersionError, NodeExistsError, NoNodeError,
+from kazoo.exceptions import (BadVersionError, NoChildrenForEphemeralsError,
+                              NodeExistsError, NoNodeError,
                               NotEmptyError, RolledBackError,
                               RuntimeInconsistency)
 
@@ -176,3 +177,19 @@ class MultiTest(zkt.ZkCase):
                         rawzk.i32(-1))
         self.assertEqual(rep.err, 0)
         self.assertEqual(rep.body, struct.pack(">i?i", -1, True, -1))
+
+    def test_check_any_version_and_ephemerals(self):
+        path = self.zk.create(self.p("c"), b"")
+        self.zk.set(path, b"1")
+        t = self.zk.transaction()
+        t.check(path, -1)
+        t.create(self.p("e"), ephemeral=True)
+        t.create(self.p("es-"), ephemeral=True, sequence=True)
+        res = t.commit()
+        self.assertEqual(res, [True, self.p("e"), self.p("es-0000000002")])
+        sid = self.zk.client_id[0]
+        self.assertEqual(self.zk.exists(self.p("e")).ephemeralOwner, sid)
+        t = self.zk.transaction()
+        t.create(self.p("e", "kid"))
+        res = t.commit()
+        self.assertIsInstance(res[0], NoChildrenForEphemeralsError)

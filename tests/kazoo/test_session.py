@@ -25,6 +25,15 @@ class SessionTest(zkt.ZkCase):
         self.assertEqual(len(resp["passwd"]), 16)
         self.assertIs(resp["read_only"], False)
 
+    def test_read_only_client_on_read_write_server(self):
+        r = self.raw(connect=False)
+        resp = r.connect(10000, read_only=True)
+        self.assertEqual(resp["size"], 37)
+        self.assertIs(resp["read_only"], False)
+        self.assertGreater(resp["timeout"], 0)
+        _, rep = r.create(self.p("rw"))
+        self.assertEqual(rep.err, 0)
+
     def test_handshake_44_bytes_old_client(self):
         # A request without the readOnly byte gets a reply without it.
         r = self.raw(connect=False)
@@ -44,7 +53,8 @@ class SessionTest(zkt.ZkCase):
     def test_timeout_negotiation(self):
         lo, hi = self.limits()
         self.assertLess(lo, hi)
-        cases = [(1, lo), (lo, lo), (hi, hi), (hi * 10, hi)]
+        cases = [(1, lo), (0, lo), (-5, lo), (lo, lo), (hi, hi),
+                 (hi * 10, hi), (lo + 1, lo + 1), (hi - 1, hi - 1)]
         mid = (lo + hi) // 2
         cases.append((mid, mid))
         for asked, want in cases:
@@ -328,3 +338,53 @@ class SessionTest(zkt.ZkCase):
         zkt.wait_for(lambda: "LOST" in states, 20, "LOST, got %r" % states)
         zkt.wait_for(lambda: c.connected, 20, "a new session")
         self.assertNotEqual(c.client_id[0], sid)
+
+    def test_expired_connection_is_closed_silently(self):
+        # A connected client that stops pinging: at expiry the server
+        # closes its connection without sending anything.
+        lo, _ = self.limits()
+        r = self.raw(connect=False, wait=3.0 * lo / 1000 + 5)
+        r.connect(lo)
+        with self.assertRaises((rawzk.Closed, ConnectionError)):
+            r.recv()
+
+    def test_max_client_connections_per_ip(self):
+        limit = int(zkt.server_conf()["maxClientCnxns"])
+        self.assertGreater(limit, 0)
+        # Connections from 127.0.0.1 already open: "cons" lists them and
+        # its own one.
+        ours = [line for line in zkt.fourlw("cons").splitlines()
+                if line.startswith(" /127.0.0.1:")]
+        room = limit - (len(ours) - 1)
+        host, port = zkt.host_port()
+        ok = refused = 0
+        for _ in range(room + 3):
+            # Over the limit the server closes at once: the connect, the
+            # handshake send or its read fails.
+            try:
+                r = rawzk.Raw(host, port, wait=5.0)
+                self._raws.append(r)
+                resp = r.connect(10000)
+                self.assertGreater(resp["timeout"], 0)
+                ok += 1
+            except (rawzk.Closed, ConnectionError):
+                refused += 1
+        self.assertEqual((ok, refused), (room, 3))
+        for r in self._raws:
+            r.close()
+        self._raws = []
+        # Room again once they are gone.
+        zkt.wait_for(lambda: self._try_session(), 10, "a connection slot")
+
+    def _try_session(self):
+        host, port = zkt.host_port()
+        try:
+            r = rawzk.Raw(host, port, wait=5.0)
+        except ConnectionError:
+            return False
+        try:
+            return r.connect(10000)["timeout"] > 0
+        except (rawzk.Closed, ConnectionError):
+            return False
+        finally:
+            r.close()

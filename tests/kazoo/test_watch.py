@@ -189,3 +189,45 @@ class WatchTest(zkt.ZkCase):
         self.zk.set(path, b"x")
         self.assertEqual(r2.ping(), [], "watch survived its connection "
                          "without setWatches")
+
+    def test_delete_tells_a_connection_once(self):
+        # Data and child watches on the deleted node: one NodeDeleted.
+        path = self.zk.create(self.p("del1"))
+        r = self.raw()
+        r.get_data(path, watch=True)
+        r.get_children(path, watch=True)
+        r.exists(path, watch=True)
+        self.zk.delete(path)
+        self.assertEqual(r.ping(), [(rawzk.EV_DELETED, 3, path)])
+
+    def test_exists_watch_fires_once_across_create_delete(self):
+        path = self.p("cd")
+        r = self.raw()
+        r.exists(path, watch=True)
+        self.zk.create(path)
+        self.zk.delete(path)
+        self.assertEqual(r.ping(), [(rawzk.EV_CREATED, 3, path)])
+
+    def test_child_watch_sees_ephemeral_expiry_of_others(self):
+        base = self.zk.create(self.p("eph"))
+        other = self.client()
+        other.create(base + "/e", ephemeral=True)
+        log = zkt.EventLog()
+        self.assertEqual(self.zk.get_children(base, watch=log), ["e"])
+        other.stop()
+        ev = log.wait(1)[0]
+        self.assertEqual((ev.type, ev.path), ("CHILD", base))
+        self.assertEqual(self.zk.get_children(base), [])
+
+    def test_set_watches_child_watch_on_deleted_node(self):
+        base = self.zk.create(self.p("sw"))
+        r = self.raw()
+        r.get_children(base, watch=True)
+        sid, pw, seen = r.session_id, r.passwd, r.last_zxid
+        r.close()
+        self.zk.delete(base)
+        r2 = self.raw(connect=False)
+        r2.connect(10000, session_id=sid, passwd=pw, last_zxid=seen)
+        events, rep = r2.set_watches(seen, child=[base])
+        self.assertEqual(rep.err, 0)
+        self.assertEqual(events, [(rawzk.EV_DELETED, 3, base)])
