@@ -152,3 +152,16 @@ int auth_check(const struct conn *c, const struct jute_acls *acl, int perm)
 	}
 	return 0;
 }
+
+/* The connection's ids as a jute vector<Id>, the form zk-zabd's prep
+ * checks write permissions with (see zk-zabd/prep.h, prep_req.auth). */
+void auth_ids_encode(const struct conn *c, struct jute_buf *b)
+{
+	int i;
+
+	jute_put_int(b, c->nauth);
+	for (i = 0; i < c->nauth; i++) {
+		jute_put_cstr(b, c->auth[i].scheme);
+		jute_put_cstr(b, c->auth[i].id);
+	}
+}

@@ -243,6 +243,8 @@ int fourlw_maybe(struct conn *c, const uint8_t *p);
 int auth_add(struct conn *c, const struct jute_bytes *scheme, const struct jute_bytes *authb);
 /* Is one of the connection's ids allowed perm by this ACL list? */
 int auth_check(const struct conn *c, const struct jute_acls *acl, int perm);
+/* The connection's auth ids as a jute vector<Id> (for prep's ACL checks). */
+void auth_ids_encode(const struct conn *c, struct jute_buf *b);
 /* "user:" + base64(SHA1(p)); -1 if out is too small. */
 int auth_digest_id(const uint8_t *p, size_t n, char *out, size_t cap);
 void auth_init_conn(struct conn *c);
