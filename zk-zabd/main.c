@@ -24,6 +24,7 @@ static void zabd_status(struct daemon *d, struct json *j)
 	json_uint(j, "txns_logged", l->records);
 	json_uint(j, "log_bytes", l->bytes);
 	json_uint(j, "syncs", l->syncs);
+	json_uint(j, "thread_syncs", l->async_syncs);
 	json_uint(j, "batches", z->batches);
 	json_int(j, "avg_batch_x100", l->syncs ? (int64_t)(l->records * 100 / l->syncs) : 0);
 	json_uint(j, "batch_max", z->batch_max);
@@ -75,6 +76,7 @@ int main(int argc, char **argv)
 	/* Read the inbox ourselves: the end of a burst is when we sync. */
 	if (loop_del(&d.loop, d.ipc.in_fd) < 0 ||
 	    loop_add(&d.loop, d.ipc.in_fd, EPOLLIN, zab_inbox, &z) < 0 ||
+	    (z.sync_fd >= 0 && loop_add(&d.loop, z.sync_fd, EPOLLIN, zab_sync_cb, &z) < 0) ||
 	    loop_timer(&d.loop, 5, zab_pump_timer, &z) < 0 ||
 	    loop_timer(&d.loop, 100, zab_tree_timer, &z) < 0)
 		fatal("event loop registration");

@@ -71,6 +71,9 @@ int zab_start(struct zabd *z)
 	advance_next(z, z->log.last_zxid);
 	z->sent = z->log.last_zxid;
 	z->hello_zxid = -1;
+	z->sync_fd = txnlog_async_init(&z->log);
+	if (z->sync_fd < 0)
+		warnx("txn log: no sync thread; every batch is synced in line");
 	jute_buf_init(&z->txn, TXN_MAX);
 	return 0;
 }
@@ -286,6 +289,29 @@ void zab_pump_timer(void *arg)
 	zab_pump(arg);
 }
 
+/* Group commit. A small batch (light load) is synced in line, which is
+ * the shortest round trip; a bigger one goes to the sync thread so that
+ * the next batch is taken and prepped while this one is synced. One batch
+ * at a time: the next starts when this one is done (zab_sync_cb). */
+static void start_sync(struct zabd *z)
+{
+	size_t recs = z->log.batch_recs;
+
+	if (txnlog_busy(&z->log) || !txnlog_staged(&z->log))
+		return;
+	z->batches++;
+	if (recs > z->batch_max)
+		z->batch_max = recs;
+	if (recs < ZAB_INLINE_RECS || z->sync_fd < 0) {
+		if (txnlog_sync(&z->log) < 0)
+			fatalx("txn log: sync failed; exiting to reopen the log");
+		zab_pump(z);
+		return;
+	}
+	if (txnlog_sync_start(&z->log) < 0)
+		fatalx("txn log: cannot start a segment");
+}
+
 /* The inbox, read here instead of by common/daemon.c so that the end of a
  * burst is known: that is when the batch is synced and committed. */
 void zab_inbox(void *arg, int fd, uint32_t events)
@@ -319,14 +345,24 @@ void zab_inbox(void *arg, int fd, uint32_t events)
 		}
 		ipc_release(frame);
 	}
-	if (txnlog_staged(&z->log)) {
-		size_t recs = z->log.batch_recs;
-		if (txnlog_sync(&z->log) < 0)
-			fatalx("txn log: sync failed; exiting to reopen the log");
-		z->batches++;
-		if (recs > z->batch_max)
-			z->batch_max = recs;
-	}
 	(void)taken;
+	start_sync(z);
 	zab_pump(z);
+}
+
+/* The sync thread finished a batch: commit it, then sync what was staged
+ * meanwhile. */
+void zab_sync_cb(void *arg, int fd, uint32_t events)
+{
+	struct zabd *z = arg;
+	int k = txnlog_sync_done(&z->log);
+
+	(void)fd;
+	(void)events;
+	if (k < 0)
+		fatalx("txn log: sync failed; exiting to reopen the log");
+	if (k == 0)
+		return;
+	zab_pump(z);
+	start_sync(z);
 }

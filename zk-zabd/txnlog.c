@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -111,7 +113,8 @@ static int list_segments(struct txnlog *l, char *err, size_t errlen)
 		}
 	}
 	closedir(d);
-	qsort(l->segs, l->nsegs, sizeof *l->segs, seg_cmp);
+	if (l->nsegs > 1)
+		qsort(l->segs, l->nsegs, sizeof *l->segs, seg_cmp);
 	return 0;
 }
 
@@ -372,7 +375,7 @@ int txnlog_open(struct txnlog *l, const char *dir, char *err, size_t errlen)
 	int64_t last = 0;
 
 	memset(l, 0, sizeof *l);
-	l->fd = l->dirfd = -1;
+	l->fd = l->dirfd = l->efd = -1;
 	l->seg_max = TXNLOG_SEG_MAX;
 	if (snprintf(l->dir, sizeof l->dir, "%s", dir) >= (int)sizeof l->dir) {
 		snprintf(err, errlen, "txn log dir: path too long");
@@ -430,8 +433,28 @@ int txnlog_open(struct txnlog *l, const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+static int wait_done(struct txnlog *l);
+
 void txnlog_close(struct txnlog *l)
 {
+	if (l->busy && wait_done(l) < 0)
+		warnx("txnlog: the last batch failed");
+	if (l->thr_started) {
+		pthread_mutex_lock(&l->mu);
+		l->stop = 1;
+		pthread_cond_signal(&l->cv);
+		pthread_mutex_unlock(&l->mu);
+		pthread_join(l->thr, NULL);
+		pthread_mutex_destroy(&l->mu);
+		pthread_cond_destroy(&l->cv);
+		l->thr_started = 0;
+	}
+	if (l->efd >= 0)
+		close(l->efd);
+	l->efd = -1;
+	free(l->wbuf);
+	l->wbuf = NULL;
+	l->wcap = 0;
 	if (l->fd >= 0)
 		close(l->fd);
 	if (l->dirfd >= 0)
@@ -542,21 +565,10 @@ static int prealloc(struct txnlog *l, off_t need)
 	return 0;
 }
 
-int txnlog_sync(struct txnlog *l)
+/* Zero fill ahead, write, fdatasync: the part the sync thread runs. */
+static int write_batch(struct txnlog *l, const uint8_t *p, size_t len, off_t at)
 {
-	int64_t t0;
-	off_t end;
-	uint64_t us;
-
-	if (l->batch_len == 0)
-		return 0;
-	t0 = now_us();
-	if (l->fd < 0 || (size_t)l->segs[l->nsegs - 1].end >= l->seg_max)
-		if (roll(l) < 0)
-			return -1;
-	end = l->segs[l->nsegs - 1].end;
-	if (prealloc(l, end + (off_t)l->batch_len) < 0 ||
-	    write_all(l->fd, l->batch, l->batch_len, end) < 0) {
+	if (prealloc(l, at + (off_t)len) < 0 || write_all(l->fd, p, len, at) < 0) {
 		warn("txnlog: write %s", l->dir);
 		return -1;
 	}
@@ -564,21 +576,174 @@ int txnlog_sync(struct txnlog *l)
 		warn("txnlog: fdatasync %s", l->dir);
 		return -1;
 	}
-	l->segs[l->nsegs - 1].end = end + (off_t)l->batch_len;
-	l->last_zxid = l->staged_last;
-	l->records += l->batch_recs;
-	l->bytes += l->batch_len;
+	return 0;
+}
+
+/* The records of a written batch count from here on. */
+static void batch_done(struct txnlog *l, off_t at, size_t len, size_t recs,
+		       int64_t last, int64_t t0)
+{
+	uint64_t us = (uint64_t)(now_us() - t0);
+
+	l->segs[l->nsegs - 1].end = at + (off_t)len;
+	l->last_zxid = last;
+	l->records += recs;
+	l->bytes += len;
 	l->syncs++;
-	us = (uint64_t)(now_us() - t0);
 	l->sync_us_total += us;
 	if (us > l->sync_us_max)
 		l->sync_us_max = us;
+}
+
+/* A new segment when there is none or the last one is full; only between
+ * batches, as the thread uses fd. */
+static int ready_segment(struct txnlog *l)
+{
+	if (l->fd < 0 || (size_t)l->segs[l->nsegs - 1].end >= l->seg_max)
+		return roll(l);
+	return 0;
+}
+
+int txnlog_sync(struct txnlog *l)
+{
+	int64_t t0;
+	off_t end;
+
+	if (l->busy && wait_done(l) < 0)
+		return -1;
+	if (l->batch_len == 0)
+		return 0;
+	t0 = now_us();
+	if (ready_segment(l) < 0)
+		return -1;
+	end = l->segs[l->nsegs - 1].end;
+	if (write_batch(l, l->batch, l->batch_len, end) < 0)
+		return -1;
+	batch_done(l, end, l->batch_len, l->batch_recs, l->staged_last, t0);
 	l->batch_len = l->batch_recs = 0;
 	/* Keep a big buffer from one burst from staying forever. */
 	if (l->batch_cap > (8u << 20)) {
 		free(l->batch);
 		l->batch = NULL;
 		l->batch_cap = 0;
+	}
+	return 0;
+}
+
+static void *sync_thread(void *arg)
+{
+	struct txnlog *l = arg;
+	uint64_t one = 1;
+
+	for (;;) {
+		int err = 0;
+
+		pthread_mutex_lock(&l->mu);
+		while (!l->work && !l->stop)
+			pthread_cond_wait(&l->cv, &l->mu);
+		if (l->stop && !l->work) {
+			pthread_mutex_unlock(&l->mu);
+			return NULL;
+		}
+		l->work = 0;
+		pthread_mutex_unlock(&l->mu);
+		if (write_batch(l, l->wbuf, l->wlen, l->woff) < 0)
+			err = errno ? errno : EIO;
+		pthread_mutex_lock(&l->mu);
+		l->werr = err;
+		pthread_mutex_unlock(&l->mu);
+		while (write(l->efd, &one, sizeof one) < 0 && errno == EINTR)
+			;
+	}
+}
+
+int txnlog_async_init(struct txnlog *l)
+{
+	if (l->thr_started)
+		return l->efd;
+	l->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (l->efd < 0) {
+		warn("txnlog: eventfd");
+		return -1;
+	}
+	if (pthread_mutex_init(&l->mu, NULL) != 0 || pthread_cond_init(&l->cv, NULL) != 0 ||
+	    pthread_create(&l->thr, NULL, sync_thread, l) != 0) {
+		warnx("txnlog: cannot start the sync thread");
+		return -1;
+	}
+	l->thr_started = 1;
+	return l->efd;
+}
+
+int txnlog_sync_start(struct txnlog *l)
+{
+	uint8_t *b;
+	size_t c;
+
+	if (!l->thr_started || l->busy || l->batch_len == 0)
+		return 0;
+	if (ready_segment(l) < 0)
+		return -1;
+	/* Swap buffers: the thread writes this batch, we stage the next. */
+	b = l->wbuf;
+	c = l->wcap;
+	l->wbuf = l->batch;
+	l->wcap = l->batch_cap;
+	l->batch = b;
+	l->batch_cap = c;
+	l->wlen = l->batch_len;
+	l->wrecs = l->batch_recs;
+	l->wlast = l->staged_last;
+	l->woff = l->segs[l->nsegs - 1].end;
+	l->wt0 = now_us();
+	l->batch_len = l->batch_recs = 0;
+	l->busy = 1;
+	pthread_mutex_lock(&l->mu);
+	l->work = 1;
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+	return 1;
+}
+
+int txnlog_sync_done(struct txnlog *l)
+{
+	uint64_t v;
+	int err;
+
+	if (!l->busy)
+		return 0;
+	if (read(l->efd, &v, sizeof v) < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	pthread_mutex_lock(&l->mu);
+	err = l->werr;
+	pthread_mutex_unlock(&l->mu);
+	l->busy = 0;
+	if (err) {
+		errno = err;
+		warn("txnlog: background sync of %s", l->dir);
+		return -1;
+	}
+	batch_done(l, l->woff, l->wlen, l->wrecs, l->wlast, l->wt0);
+	l->async_syncs++;
+	if (l->wcap > (8u << 20)) {
+		free(l->wbuf);
+		l->wbuf = NULL;
+		l->wcap = 0;
+	}
+	return 1;
+}
+
+static int wait_done(struct txnlog *l)
+{
+	while (l->busy) {
+		struct pollfd p = { .fd = l->efd, .events = POLLIN };
+		int k;
+
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			return -1;
+		k = txnlog_sync_done(l);
+		if (k < 0)
+			return -1;
 	}
 	return 0;
 }

@@ -25,6 +25,7 @@
  * atomically (write, fsync, rename, fsync dir). */
 #ifndef ZK_TXNLOG_H
 #define ZK_TXNLOG_H
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -60,9 +61,24 @@ struct txnlog {
 	uint64_t bytes;		/* synced bytes since open */
 	uint64_t sync_us_total;	/* time in write+fdatasync */
 	uint64_t sync_us_max;
+	uint64_t async_syncs;	/* of which done by the sync thread */
 	uint64_t found_records;	/* valid records found by the open scan */
 	uint64_t dropped_bytes;	/* bad tail bytes cut by the open scan */
 	int bad_tail;		/* the open scan found a torn/corrupt record */
+
+	/* Background sync: one batch at a time is written and synced by a
+	 * thread while the caller stages the next one. The thread touches
+	 * only fd, alloc_end and the w* fields, and only while busy. */
+	int efd;		/* eventfd, readable when a batch is done */
+	int busy;		/* a batch is with the thread */
+	int thr_started, work, stop, werr;
+	pthread_t thr;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint8_t *wbuf;		/* the batch being written */
+	size_t wlen, wcap, wrecs;
+	off_t woff;
+	int64_t wlast, wt0;
 };
 
 /* Opens (creating dir's files as needed) and scans the log in dir, cutting
@@ -81,6 +97,20 @@ static inline size_t txnlog_staged(const struct txnlog *l) { return l->batch_len
 /* Writes and fdatasyncs everything staged. Returns 0, or -1 (logged): the
  * log can no longer be trusted and the caller must exit and reopen it. */
 int txnlog_sync(struct txnlog *l);
+
+/* Background sync, for a caller with an event loop:
+ * txnlog_async_init() starts the sync thread and returns an fd that is
+ * readable when a batch is done (-1 on failure, logged).
+ * txnlog_sync_start() hands everything staged to the thread and returns at
+ * once: 1 started, 0 nothing staged or a batch is already with the thread.
+ * txnlog_sync_done(), when the fd is readable: 1 the batch is durable (its
+ * records count as logged from now), 0 not done yet, -1 it failed (the log
+ * can no longer be trusted: exit and reopen). txnlog_sync() and
+ * txnlog_close() wait for a batch the thread holds. */
+int txnlog_async_init(struct txnlog *l);
+int txnlog_sync_start(struct txnlog *l);
+int txnlog_sync_done(struct txnlog *l);
+static inline int txnlog_busy(const struct txnlog *l) { return l->busy; }
 
 /* Epoch file: 0 with both values (0 0 when absent), or -1 (logged). */
 int txnlog_epoch_read(struct txnlog *l, int64_t *current, int64_t *accepted);

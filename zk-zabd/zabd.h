@@ -3,7 +3,8 @@
  * The write pipeline of a leader (standalone is an ensemble of one):
  *   inbox: every waiting GW_WRITE is prepped (zxid assigned, txn built,
  *          error txns included) and staged in the txn log;
- *   sync:  one write + one fdatasync for all of them (group commit);
+ *   sync:  one write + one fdatasync for all of them (group commit), by
+ *          a thread for big batches so the next batch is prepped meanwhile;
  *   commit: the commit pump reads the synced log after `sent` and sends
  *          ZAB_COMMIT{zxid, prev, origin, corr, txn} to zk-treed in zxid
  *          order, a bounded number per loop turn.
@@ -26,10 +27,12 @@
 #define ZAB_TAKE_MAX		4096	/* inbox messages per loop turn */
 #define ZAB_PUMP_MAX		4096	/* commits sent per loop turn */
 #define ZAB_TREED_QUEUE_MAX	8192	/* stop pumping while this many wait */
+#define ZAB_INLINE_RECS		8	/* smaller batches are synced in line */
 
 struct zabd {
 	struct daemon *d;
 	struct txnlog log;
+	int sync_fd;			/* the log's sync thread is done: readable */
 	char logdir[4096];
 	char treedir[4096];
 
@@ -62,6 +65,7 @@ int zab_open_tree(struct zabd *z);
 void zab_tree_timer(void *arg);
 void zab_pump_timer(void *arg);
 void zab_inbox(void *arg, int fd, uint32_t events);
+void zab_sync_cb(void *arg, int fd, uint32_t events);
 void zab_pump(struct zabd *z);
 void zab_on_hello(struct zabd *z, int64_t zxid);
 

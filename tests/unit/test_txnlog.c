@@ -2,6 +2,7 @@
  * replay reading, segments, and torn or corrupt tails cut by the scan. */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -432,6 +433,78 @@ static void test_epoch_file(void)
 	rm_dir(dir);
 }
 
+static int wait_fd(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	return poll(&p, 1, 5000);
+}
+
+/* The sync thread writes one batch while the next is staged. */
+static void test_background_sync(void)
+{
+	const char *dir = fresh_dir();
+	struct txnlog l;
+	int64_t z[64];
+	int fd, k;
+
+	open_ok(&l, dir);
+	l.seg_max = 400;
+	fd = txnlog_async_init(&l);
+	CHECK(fd >= 0);
+	CHECK_EQ_INT(txnlog_sync_start(&l), 0);		/* nothing staged */
+	for (int64_t i = 1; i <= 5; i++)
+		CHECK_EQ_INT(put(&l, i), 0);
+	CHECK_EQ_INT(txnlog_sync_start(&l), 1);
+	CHECK_EQ_INT(txnlog_busy(&l), 1);
+	CHECK_EQ_INT(txnlog_staged(&l), 0);
+	/* stage more while the first batch is with the thread */
+	for (int64_t i = 6; i <= 9; i++)
+		CHECK_EQ_INT(put(&l, i), 0);
+	CHECK_EQ_INT(txnlog_sync_start(&l), 0);		/* one at a time */
+	CHECK_EQ_INT(wait_fd(fd), 1);
+	CHECK_EQ_INT(txnlog_sync_done(&l), 1);
+	CHECK_EQ_INT(l.last_zxid, 5);
+	CHECK_EQ_INT(read_all(&l, 0, z, 64), 5);	/* only the synced batch */
+	CHECK_EQ_INT(txnlog_sync_done(&l), 0);		/* nothing in flight */
+	/* many batches, rolling segments between them */
+	for (int64_t i = 10; i <= 40; i++) {
+		CHECK_EQ_INT(put(&l, i), 0);
+		if (txnlog_sync_start(&l) == 0 && txnlog_busy(&l)) {
+			CHECK_EQ_INT(wait_fd(fd), 1);
+			CHECK_EQ_INT(txnlog_sync_done(&l), 1);
+		}
+	}
+	while (txnlog_busy(&l) || txnlog_staged(&l)) {
+		if (!txnlog_busy(&l))
+			CHECK_EQ_INT(txnlog_sync_start(&l), 1);
+		CHECK_EQ_INT(wait_fd(fd), 1);
+		k = txnlog_sync_done(&l);
+		CHECK_EQ_INT(k, 1);
+		if (k < 0)
+			break;
+	}
+	CHECK_EQ_INT(l.last_zxid, 40);
+	CHECK(l.nsegs > 2);
+	CHECK(l.async_syncs >= 3);
+	/* txnlog_sync waits for a batch with the thread, then syncs inline */
+	CHECK_EQ_INT(put(&l, 41), 0);
+	CHECK_EQ_INT(txnlog_sync_start(&l), 1);
+	CHECK_EQ_INT(put(&l, 42), 0);
+	CHECK_EQ_INT(txnlog_sync(&l), 0);
+	CHECK_EQ_INT(l.last_zxid, 42);
+	/* close waits for the thread's batch: it must be on disk */
+	CHECK_EQ_INT(put(&l, 43), 0);
+	CHECK_EQ_INT(txnlog_sync_start(&l), 1);
+	txnlog_close(&l);
+	open_ok(&l, dir);
+	CHECK_EQ_INT(l.last_zxid, 43);
+	CHECK_EQ_INT(read_all(&l, 0, z, 64), 43);
+	for (int i = 0; i < 43; i++)
+		CHECK_EQ_INT(z[i], i + 1);
+	txnlog_close(&l);
+	rm_dir(dir);
+}
+
 int main(void)
 {
 	static const struct unit_case cases[] = {
@@ -447,6 +520,7 @@ int main(void)
 		{ "corrupt_middle_segment", test_corrupt_middle_segment },
 		{ "big_record", test_big_record },
 		{ "epoch_file", test_epoch_file },
+		{ "background_sync", test_background_sync },
 		{ NULL, NULL }
 	};
 	return unit_run("txnlog", cases);
