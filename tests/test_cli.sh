@@ -436,6 +436,29 @@ test_watch_recursive() {
 	zk rm -r /cli_wr
 }
 
+test_watch_recursive_rearm() {
+	compat_gap test_watch_recursive_rearm || return 0
+	zk create -p /cli_wq/x 0
+	zk watch -v --recursive --rearm --count 5 --timeout 20 /cli_wq > "$W/wq.out" 2> "$W/wq.err" &
+	wp=$!
+	wait_for 10 grep -q armed "$W/wq.err"
+	zk create /cli_wq/a 1
+	wait_for 10 lines_at_least "$W/wq.out" 1
+	zk create /cli_wq/a/b 2
+	wait_for 10 lines_at_least "$W/wq.out" 2
+	zk set /cli_wq/a/b 3
+	wait_for 10 lines_at_least "$W/wq.out" 3
+	zk set /cli_wq/x 4
+	wait_for 10 lines_at_least "$W/wq.out" 4
+	zk rm -r /cli_wq/a
+	wait "$wp"
+	assertEquals "re-arming over the subtree" 0 $?
+	assertEquals "subtree events" \
+	    "$(printf 'NodeCreated /cli_wq/a\nNodeCreated /cli_wq/a/b\nNodeDataChanged /cli_wq/a/b\nNodeDataChanged /cli_wq/x\nNodeDeleted /cli_wq/a/b')" \
+	    "$(cut -d' ' -f1,2 "$W/wq.out")"
+	zk rm -r /cli_wq
+}
+
 # ---- lock and elect --------------------------------------------------------
 
 test_lock_mutual_exclusion() {
@@ -546,6 +569,41 @@ test_elect_one_leader_and_takeover() {
 	for i in 1 2 3; do eval "kill -TERM \$ep$i 2>/dev/null"; done
 	for i in 1 2 3; do eval "reap \$ep$i 10"; done
 	assertEquals "candidates gone" "" "$(zk ls /cli_elect)"
+}
+
+# Stop the server and start it again on the same data and port.
+restart_server() {
+	if [ "$ZK_TARGET" = apache ]; then
+		apache_ref_down "$COMPAT_DIR" &&
+		apache_ref_up "$COMPAT_DIR" "$ZK_PORT" "$COMPAT_CFG_TICK" \
+		    "$COMPAT_CFG_4LW" "extendedTypesEnabled=true" > /dev/null
+	else
+		"$ZK_CLUSTER" kill -d "$ZK_DIR" 1 > /dev/null &&
+		"$ZK_CLUSTER" start -d "$ZK_DIR" 1 > /dev/null
+	fi
+}
+
+test_server_restart_keeps_session() {
+	compat_gap test_server_restart_keeps_session || return 0
+	rm -f "$W/r" "$W/r.done"
+	"$Z" --session-timeout 20000 lock /cli_lock/r -- \
+	    sh -c 'touch "$0"; sleep 8; touch "$0.done"' "$W/r" 2> "$W/r.err" &
+	lp=$!
+	"$Z" --session-timeout 20000 watch -v --once --timeout 40 /cli_rw > "$W/rw.out" 2> "$W/rw.err" &
+	wp=$!
+	wait_for 10 test -e "$W/r"
+	wait_for 10 grep -q armed "$W/rw.err"
+	restart_server
+	assertEquals "server restarted" 0 $?
+	zk create /cli_rw after
+	assertEquals "create after restart" 0 $?
+	reap "$lp" 40
+	assertEquals "lock holder kept its session and finished" 0 $?
+	assertTrue "command ran to its end" "[ -e '$W/r.done' ]"
+	reap "$wp" 40
+	assertEquals "watch re-registered after reconnecting" 0 $?
+	assertEquals "and saw the change" "NodeCreated /cli_rw" "$(cut -d' ' -f1,2 "$W/rw.out")"
+	zk rm /cli_rw
 }
 
 # ---- connection and exit codes ----------------------------------------------

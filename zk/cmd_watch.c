@@ -21,7 +21,7 @@
 
 struct watch_args {
 	const char *path;
-	int once, recursive, with_data, verbose;
+	int once, recursive, with_data, verbose, rearm;
 	long long count;	/* 0: unlimited */
 	int64_t timeout_ms;	/* -1: none */
 	char **cmd;
@@ -405,10 +405,11 @@ int cmd_watch(int argc, char **argv)
 		{ "recursive", no_argument, NULL, 'r' },
 		{ "data", no_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "rearm", no_argument, NULL, 'R' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 'T' },
 		ZK_COMMON_LOPTS, { NULL, 0, NULL, 0 } };
-	struct watch_args a = { NULL, 0, 0, 0, 0, 0, -1, NULL };
+	struct watch_args a = { NULL, 0, 0, 0, 0, 0, 0, -1, NULL };
 	struct zkc c;
 	int ch, dd, rc, mode;
 
@@ -425,6 +426,7 @@ int cmd_watch(int argc, char **argv)
 		case 'r': a.recursive = 1; break;
 		case 'd': a.with_data = 1; break;
 		case 'v': a.verbose = 1; break;
+		case 'R': a.rearm = 1; break;
 		case 'n': a.count = zk_num("--count", optarg, 1, 1LL << 60); break;
 		case 'T': {
 			char *end;
@@ -446,10 +448,14 @@ int cmd_watch(int argc, char **argv)
 		return zk_usage("bad path '%s'", a.path);
 	if (a.once && a.recursive)
 		return zk_usage("--once and --recursive do not combine");
+	if (a.rearm && !a.recursive)
+		return zk_usage("--rearm goes with --recursive");
 	zk_signals();
 	zk_connect(&c);
 	mode = 0;
-	if (a.recursive) {
+	if (a.recursive && a.rearm) {
+		mode = 2;
+	} else if (a.recursive) {
 		mode = 1;
 		rc = zkc_add_watch(&c, a.path, AW_PERSISTENT_RECURSIVE);
 		if (rc == ZUNIMPLEMENTED) {
