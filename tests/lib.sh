@@ -34,7 +34,15 @@
 #                           it answers srvr; prints the connect string
 #   apache_ref_down DIR     stop the server started in DIR (recorded pid only)
 
-ZK_ROOT=${ZK_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+# Written for bash, tolerated by dash: a suite whose shebang is /bin/sh
+# finds the tree from its own path ($0 is the suite, in tests/).
+if [ -z "${ZK_ROOT:-}" ]; then
+	if [ -n "${BASH_VERSION:-}" ]; then
+		eval 'ZK_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)'
+	else
+		ZK_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+	fi
+fi
 ZK_BIN=$ZK_ROOT/bin
 ZK_CLUSTER=$ZK_BIN/zk-cluster
 ZK_CTL=$ZK_BIN/zk-ctl
@@ -46,10 +54,10 @@ ZK_APACHE_CP=${ZK_APACHE_CP:-/usr/share/java/zookeeper.jar}
 wait_for() {
 	local secs=$1 end
 	shift
-	end=$((SECONDS + secs))
+	end=$(($(date +%s) + secs))
 	while :; do
 		"$@" >/dev/null 2>&1 && return 0
-		[ "$SECONDS" -ge "$end" ] && return 1
+		[ "$(date +%s)" -ge "$end" ] && return 1
 		sleep 0.1
 	done
 }
