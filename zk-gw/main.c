@@ -82,8 +82,10 @@ int main(int argc, char **argv)
 		fatalx("out of memory");
 	/* Keeps replies from an earlier incarnation from matching new requests. */
 	gw.corr_next = (uint64_t)wall_now_ms() << 16;
-	jute_buf_init(&gw.scratch, (size_t)gw.max_buffer * 2 + 4096);
-	jute_buf_init(&gw.wscratch, (size_t)gw.max_buffer * 2 + 4096);
+	/* Apache does not limit outgoing replies (a big getChildren may pass
+	 * jute.maxbuffer); ours stop at the per-connection output bound. */
+	jute_buf_init(&gw.scratch, GW_OUT_HARD);
+	jute_buf_init(&gw.wscratch, GW_OUT_HARD);
 	gw.started_ms = loop_now_ms();
 
 	conf_client_endpoint(&d.conf, &host, &port);

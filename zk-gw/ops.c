@@ -171,7 +171,7 @@ static int run_read(struct conn *c, int32_t xid, int32_t op, const uint8_t *body
 	if (c->dead)
 		return 0;
 	if (out->err) {
-		/* A reply over our own limit: the client could not read it either. */
+		/* Over our output bound (GW_OUT_HARD) or out of memory. */
 		conn_close(c, "reply too large");
 		return 0;
 	}
@@ -183,6 +183,10 @@ static int run_read(struct conn *c, int32_t xid, int32_t op, const uint8_t *body
 	ops_note_latency(c, started_us);
 	/* A failed write has closed the connection; nothing more to do. */
 	(void)conn_write(c, out->p, out->len);
+	if (out->cap > (4u << 20)) {	/* do not keep a huge reply's buffer */
+		jute_buf_free(out);
+		jute_buf_init(out, GW_OUT_HARD);
+	}
 	return 0;
 }
 

@@ -202,6 +202,10 @@ static void answer(struct pend *p, int64_t zxid, int32_t err, const uint8_t *bod
 	}
 	p->c->last_zxid = zxid;
 	ops_write_done(p, b->p, b->len);
+	if (b->cap > (4u << 20)) {	/* do not keep a huge reply's buffer */
+		jute_buf_free(b);
+		jute_buf_init(b, GW_OUT_HARD);
+	}
 }
 
 static void on_applied(const struct msg *m)
