@@ -141,4 +141,43 @@ test_error_messages() {
 	assertEquals "Node does not exist: $N" "$err"
 }
 
+test_acl_commands() {
+	compat_gap test_acl_commands || return 0
+	zc create "$N"
+	zc getAcl "$N"
+	assertEquals 0 "$rc"
+	assertEquals "'world,'anyone
+: cdrwa" "$out"
+	zc setAcl "$N" world:anyone:r
+	assertEquals "setAcl rc" 0 "$rc"
+	zc getAcl -s "$N"
+	assertEquals "'world,'anyone" "$(printf '%s\n' "$out" | head -n 1)"
+	assertEquals ": r" "$(printf '%s\n' "$out" | sed -n 2p)"
+	assertEquals 1 "$(field aclVersion)"
+	assertEquals 0 "$(field dataVersion)"
+	zc set "$N" x
+	assertEquals 1 "$rc"
+	assertEquals "Insufficient permission : $N" "$err"
+	zc setAcl "$N" world:other:r
+	assertEquals 1 "$rc"
+	assertEquals "Acl is not valid : $N" "$err"
+	zc delete "$N"
+	assertEquals "delete of a read-only node (DELETE is on the parent)" 0 "$rc"
+}
+
+# Newer commands a zkCli.sh user meets daily (opcodes 103, 104, 107).
+test_newer_commands() {
+	compat_gap test_newer_commands || return 0
+	zc getAllChildrenNumber /zookeeper
+	assertEquals 0 "$rc"
+	assertEquals 2 "$out"
+	zc getEphemerals /
+	assertEquals 0 "$rc"
+	assertEquals "[]" "$out"
+	zc whoami
+	assertEquals 0 "$rc"
+	assertEquals "Auth scheme: User
+ip: 127.0.0.1" "$out"
+}
+
 . shunit2
