@@ -1,10 +1,8 @@
-/* zkclient.c: the client's connection: server list, TCP, handshake, request
- * and reply pumping, pings, watch events, reconnection with the same session
- * (credentials and watches re-sent). Typed operations are in zkc_ops.c. */
+/* zkclient.c: the client's connection: handshake, request and reply
+ * pumping, pings, reconnection with the same session (credentials and
+ * watches re-sent). Sockets: zkc_net.c; events and watches: zkc_watch.c;
+ * typed operations: zkc_ops.c. */
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,203 +10,18 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "zkc_int.h"
 #include "zkclient.h"
 
 #define IN_MAX (JUTE_MAXBUFFER + 4)	/* largest frame we accept */
 #define SETWATCHES_BATCH (128 * 1024)	/* path bytes per setWatches packet */
 
-static int64_t now_ms(void)
+int64_t zkc_now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ---- events and the watch registry ---------------------------------------- */
-
-static void ev_push(struct zkc *c, int32_t type, int32_t state, int64_t zxid,
-    const struct jute_bytes *path)
-{
-	struct zkc_event *e;
-	char *p;
-	size_t n = path && path->len > 0 ? (size_t)path->len : 0;
-
-	p = malloc(n + 1);
-	if (p == NULL) {
-		c->ev_dropped++;
-		c->ev_gap = 1;
-		return;
-	}
-	if (n)
-		memcpy(p, path->p, n);
-	p[n] = '\0';
-	if (c->evcount == ZKC_EVQ_MAX) {
-		/* Full: drop the oldest and remember that events were lost. */
-		free(c->evq[c->evhead].path);
-		c->evhead = (c->evhead + 1) % ZKC_EVQ_MAX;
-		c->evcount--;
-		c->ev_dropped++;
-		c->ev_gap = 1;
-	}
-	e = &c->evq[(c->evhead + c->evcount) % ZKC_EVQ_MAX];
-	e->type = type;
-	e->state = state;
-	e->zxid = zxid;
-	e->path = p;
-	c->evcount++;
-}
-
-void zkc_event_free(struct zkc_event *ev)
-{
-	free(ev->path);
-	ev->path = NULL;
-}
-
-int zkc_watch_note(struct zkc *c, const char *path, int kind)
-{
-	struct zkc_watch *nw;
-
-	for (int i = 0; i < c->nwatches; i++)
-		if (c->watches[i].kind == kind && strcmp(c->watches[i].path, path) == 0)
-			return 0;
-	if (c->nwatches >= ZKC_MAX_WATCHES)
-		return -1;
-	nw = realloc(c->watches, sizeof *nw * (size_t)(c->nwatches + 1));
-	if (nw == NULL)
-		return -1;
-	c->watches = nw;
-	nw[c->nwatches].path = strdup(path);
-	if (nw[c->nwatches].path == NULL)
-		return -1;
-	nw[c->nwatches].kind = kind;
-	c->nwatches++;
-	return 0;
-}
-
-/* A standard watch fires once: forget it. Persistent ones stay. */
-static void watch_fired(struct zkc *c, int32_t type, const struct jute_bytes *path)
-{
-	for (int i = 0; i < c->nwatches; i++) {
-		struct zkc_watch *w = &c->watches[i];
-		int hit;
-
-		if (!jute_bytes_eq(path, w->path))
-			continue;
-		if (w->kind == ZKC_W_CHILD)
-			hit = type == EV_CHILDREN_CHANGED || type == EV_DELETED;
-		else if (w->kind == ZKC_W_DATA || w->kind == ZKC_W_EXIST)
-			hit = type == EV_CREATED || type == EV_DELETED ||
-			    type == EV_DATA_CHANGED;
-		else
-			hit = 0;
-		if (!hit)
-			continue;
-		free(w->path);
-		c->watches[i] = c->watches[c->nwatches - 1];
-		c->nwatches--;
-		i--;
-	}
-}
-
-/* ---- hosts and sockets -------------------------------------------------- */
-
-static int parse_hosts(struct zkc *c, const char *hosts)
-{
-	const char *s = hosts;
-
-	c->nhosts = 0;
-	while (*s) {
-		const char *e = strchr(s, ',');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-		char *h;
-
-		while (n && (*s == ' ' || *s == '\t')) {
-			s++;
-			n--;
-		}
-		if (n) {
-			if (c->nhosts == ZKC_MAX_HOSTS || n + 6 >= ZKC_HOST_LEN)
-				return -1;
-			h = c->hosts[c->nhosts++];
-			memcpy(h, s, n);
-			h[n] = '\0';
-			/* No port (and not a bare IPv6 address): default 2181. */
-			if (strrchr(h, ':') == NULL || (h[0] == '[' && h[n - 1] == ']'))
-				strcat(h, ":2181");
-		}
-		if (!e)
-			break;
-		s = e + 1;
-	}
-	return c->nhosts ? 0 : -1;
-}
-
-static int tcp_connect(const char *hostport, int timeout_ms)
-{
-	char host[ZKC_HOST_LEN];
-	const char *port;
-	char *colon;
-	struct addrinfo hints, *res, *ai;
-	int fd = -1;
-	int64_t deadline = now_ms() + timeout_ms;
-
-	snprintf(host, sizeof host, "%s", hostport);
-	colon = strrchr(host, ':');
-	if (colon == NULL)
-		return -1;
-	*colon = '\0';
-	port = colon + 1;
-	if (host[0] == '[') {
-		size_t n = strlen(host);
-		if (n < 2 || host[n - 1] != ']')
-			return -1;
-		host[n - 1] = '\0';
-		memmove(host, host + 1, n - 1);
-	}
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, port, &hints, &res) != 0)
-		return -1;
-	for (ai = res; ai; ai = ai->ai_next) {
-		struct pollfd pfd;
-		int err = 0, one = 1;
-		socklen_t elen = sizeof err;
-		int64_t left;
-
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    ai->ai_protocol);
-		if (fd < 0)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS)
-			goto next;
-		left = deadline - now_ms();
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		for (;;) {
-			int rc = poll(&pfd, 1, left > 0 ? (int)left : 0);
-			if (rc < 0 && errno == EINTR) {
-				left = deadline - now_ms();
-				continue;
-			}
-			if (rc <= 0)
-				goto next;
-			break;
-		}
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 || err != 0)
-			goto next;
-		/* Requests are small and latency-bound. */
-		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
-			goto next;
-		freeaddrinfo(res);
-		return fd;
-next:
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	return -1;
 }
 
 static void drop_fd(struct zkc *c)
@@ -245,7 +58,7 @@ static int fill_in(struct zkc *c)
 	if (n == 0)
 		return -1;
 	c->inlen += (size_t)n;
-	c->last_recv_ms = now_ms();
+	c->last_recv_ms = zkc_now_ms();
 	return 1;
 }
 
@@ -262,7 +75,7 @@ static int send_all(struct zkc *c, const uint8_t *p, size_t n, int64_t deadline)
 		}
 		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			return -1;
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - zkc_now_ms();
 		struct pollfd pfd = { c->fd, POLLOUT | POLLIN, 0 };
 		if (left <= 0)
 			return -1;
@@ -273,7 +86,7 @@ static int send_all(struct zkc *c, const uint8_t *p, size_t n, int64_t deadline)
 		if (pfd.revents & (POLLERR | POLLHUP))
 			return -1;
 	}
-	c->last_send_ms = now_ms();
+	c->last_send_ms = zkc_now_ms();
 	return 0;
 }
 
@@ -331,8 +144,8 @@ static int handle_frame(struct zkc *c, const uint8_t *p, uint32_t n, int32_t wan
 		jute_dec_watcher_event(&r, &e);
 		if (jute_rd_done(&r) != 0)
 			return -1;
-		watch_fired(c, e.type, &e.path);
-		ev_push(c, e.type, e.state, h.zxid, &e.path);
+		zkc_watch_fired(c, e.type, &e.path);
+		zkc_ev_push(c, e.type, e.state, h.zxid, &e.path);
 		return 0;
 	}
 	if (h.xid == XID_PING)
@@ -397,7 +210,7 @@ static int pump(struct zkc *c, int32_t want_xid, int want_event, int64_t deadlin
 		if (want_event && c->evcount > 0)
 			return PUMP_OK;
 
-		int64_t now = now_ms();
+		int64_t now = zkc_now_ms();
 		int64_t ping_at = c->last_send_ms + c->neg_timeout_ms / 3;
 		int64_t dead_at = c->last_recv_ms + c->neg_timeout_ms * 2 / 3;
 		int64_t wake;
@@ -537,7 +350,7 @@ static int handshake(struct zkc *c, int64_t deadline)
 	off = jute_frame_begin(&b);
 	jute_enc_connect_req(&b, &req);
 	jute_frame_end(&b, off);
-	c->last_recv_ms = c->last_send_ms = now_ms();
+	c->last_recv_ms = c->last_send_ms = zkc_now_ms();
 	rc = send_frame(c, &b, deadline);
 	jute_buf_free(&b);
 	if (rc < 0)
@@ -554,7 +367,7 @@ static int handshake(struct zkc *c, int64_t deadline)
 			return ZCONNECTIONLOSS;
 		if (rc == 1)
 			break;
-		left = deadline - now_ms();
+		left = deadline - zkc_now_ms();
 		if (left <= 0)
 			return ZCONNECTIONLOSS;
 		rc = poll(&pfd, 1, (int)left);
@@ -588,10 +401,10 @@ static int connect_round(struct zkc *c, int first)
 {
 	for (int k = 0; k < c->nhosts; k++) {
 		int i = (first + k) % c->nhosts;
-		int64_t deadline = now_ms() + c->connect_timeout_ms;
+		int64_t deadline = zkc_now_ms() + c->connect_timeout_ms;
 		int rc;
 
-		c->fd = tcp_connect(c->hosts[i], c->connect_timeout_ms);
+		c->fd = zkc_tcp_connect(c->hosts[i], c->connect_timeout_ms);
 		if (c->fd < 0)
 			continue;
 		c->cur = i;
@@ -620,14 +433,14 @@ static int reconnect(struct zkc *c)
 	for (int round = 0;; round++) {
 		rc = connect_round(c, c->cur + 1);
 		if (rc == ZOK) {
-			ev_push(c, EV_NONE, ST_SYNC_CONNECTED, -1, NULL);
+			zkc_ev_push(c, EV_NONE, ST_SYNC_CONNECTED, -1, NULL);
 			return ZOK;
 		}
 		if (rc == ZSESSIONEXPIRED) {
-			ev_push(c, EV_NONE, ST_EXPIRED, -1, NULL);
+			zkc_ev_push(c, EV_NONE, ST_EXPIRED, -1, NULL);
 			return rc;
 		}
-		if (round > 0 && now_ms() >= give_up)
+		if (round > 0 && zkc_now_ms() >= give_up)
 			return ZCONNECTIONLOSS;
 		/* Short pause between rounds so a down ensemble is not hammered. */
 		struct timespec ts = { 0, 100 * 1000000L };
@@ -639,7 +452,7 @@ static int reconnect(struct zkc *c)
 static int lost(struct zkc *c)
 {
 	drop_fd(c);
-	ev_push(c, EV_NONE, ST_DISCONNECTED, -1, NULL);
+	zkc_ev_push(c, EV_NONE, ST_DISCONNECTED, -1, NULL);
 	return reconnect(c);
 }
 
@@ -656,7 +469,7 @@ int zkc_open(struct zkc *c, const char *hosts, int timeout_ms, int connect_timeo
 	c->connect_timeout_ms = connect_timeout_ms > 0 ? connect_timeout_ms : 2000;
 	c->request_timeout_ms = c->timeout_ms > 10000 ? c->timeout_ms : 10000;
 	jute_buf_init(&c->reply, IN_MAX);
-	if (hosts == NULL || parse_hosts(c, hosts) < 0)
+	if (hosts == NULL || zkc_parse_hosts(c, hosts) < 0)
 		return ZBADARGUMENTS;
 	rc = connect_round(c, 0);
 	if (rc != ZOK)
@@ -689,7 +502,7 @@ int zkc_add_auth(struct zkc *c, const char *scheme, const void *auth, size_t len
 	c->ncreds++;
 	if (c->fd < 0)
 		return ZOK;	/* sent at the next handshake */
-	deadline = now_ms() + c->request_timeout_ms;
+	deadline = zkc_now_ms() + c->request_timeout_ms;
 	if (send_auth(c, cr, deadline) < 0 && lost(c) != ZOK)
 		return ZCONNECTIONLOSS;
 	/* The server answers the auth before a later request's reply, so one
@@ -734,13 +547,13 @@ int zkc_call(struct zkc *c, int32_t op, const struct jute_buf *body)
 		jute_buf_free(&b);
 		return ZBADARGUMENTS;
 	}
-	rc = send_frame(c, &b, now_ms() + c->request_timeout_ms);
+	rc = send_frame(c, &b, zkc_now_ms() + c->request_timeout_ms);
 	jute_buf_free(&b);
 	if (rc < 0) {
 		rc = lost(c);
 		return rc == ZSESSIONEXPIRED ? rc : ZCONNECTIONLOSS;
 	}
-	rc = wait_reply(c, h.xid, now_ms() + c->request_timeout_ms);
+	rc = wait_reply(c, h.xid, zkc_now_ms() + c->request_timeout_ms);
 	if (rc == PUMP_LOST) {
 		rc = lost(c);
 		if (c->auth_failed)
@@ -768,7 +581,7 @@ void zkc_reply_rd(struct zkc *c, struct jute_rd *r)
 
 int zkc_next_event(struct zkc *c, struct zkc_event *ev, int timeout_ms)
 {
-	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	int64_t deadline = timeout_ms < 0 ? -1 : zkc_now_ms() + timeout_ms;
 	int rc;
 
 	for (;;) {
@@ -799,7 +612,7 @@ int zkc_next_event(struct zkc *c, struct zkc_event *ev, int timeout_ms)
 
 int zkc_idle(struct zkc *c, int ms)
 {
-	int64_t deadline = now_ms() + ms;
+	int64_t deadline = zkc_now_ms() + ms;
 	int rc;
 
 	if (c->expired)
@@ -821,7 +634,7 @@ void zkc_close(struct zkc *c)
 		struct jute_buf b;
 		struct jute_req_hdr h = { next_xid(c), OP_CLOSESESSION };
 		size_t off;
-		int64_t deadline = now_ms() + 2000;
+		int64_t deadline = zkc_now_ms() + 2000;
 
 		jute_buf_init(&b, 0);
 		off = jute_frame_begin(&b);
