@@ -184,6 +184,13 @@ static int getacl_body(struct conn *c, struct jute_buf *b, MDB_txn *t,
 	return 0;
 }
 
+static int id_cmp(const struct auth_id *a, const struct auth_id *b)
+{
+	int r = strcmp(a->scheme, b->scheme);
+
+	return r ? r : strcmp(a->id, b->id);
+}
+
 /* One persistent registration per (path, connection): a later addWatch
  * replaces the mode of an earlier one, as Apache keeps one mode. */
 static int add_persistent(struct conn *c, const struct jute_bytes *p, int recursive)
@@ -475,15 +482,22 @@ int read_op(struct conn *c, int32_t xid, int32_t op, const uint8_t *body,
 		break;
 	}
 	case OP_WHOAMI: {
-		int i;
+		const struct auth_id *ids[GW_MAX_AUTH];
+		int i, j;
 
+		/* Apache keeps the ids ordered by (scheme, id). */
+		for (i = 0; i < c->nauth; i++) {
+			for (j = i; j > 0 && id_cmp(ids[j - 1], &c->auth[i]) > 0; j--)
+				ids[j] = ids[j - 1];
+			ids[j] = &c->auth[i];
+		}
 		jute_put_int(b, c->nauth);
 		for (i = 0; i < c->nauth; i++) {
-			const char *id = c->auth[i].id;
+			const char *id = ids[i]->id;
 			size_t ul = strcspn(id, ":");
 
-			jute_put_cstr(b, c->auth[i].scheme);
-			if (strcmp(c->auth[i].scheme, "digest") == 0)
+			jute_put_cstr(b, ids[i]->scheme);
+			if (strcmp(ids[i]->scheme, "digest") == 0)
 				jute_put_str(b, jute_mem(id, ul));
 			else
 				jute_put_cstr(b, id);

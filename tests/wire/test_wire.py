@@ -209,6 +209,33 @@ class Requests(unittest.TestCase):
         self.assertEqual((xid, err), (14, 0))
         self.assertEqual(len(body), 4 + 68)  # empty data + Stat
 
+    def who_am_i(self):
+        self.c.request(107, xid=50)
+        xid, _, err, d = self.c.reply()
+        self.assertEqual((xid, err), (50, 0))
+        n, off, out = struct.unpack(">i", d[:4])[0], 4, []
+        for _ in range(n):
+            pair = []
+            for _ in range(2):
+                ln = struct.unpack(">i", d[off:off + 4])[0]
+                pair.append(d[off + 4:off + 4 + ln].decode())
+                off += 4 + ln
+            out.append(tuple(pair))
+        return out
+
+    def test_auth_and_who_am_i(self):
+        self.assertEqual(self.who_am_i(), [("ip", "127.0.0.1")])
+        for cred in (b"zed:1", b"alice:2", b"aaa:3"):
+            self.c.request(100, i32(0) + ustr("digest") + buf(cred), xid=-4)
+            self.assertEqual(self.c.reply(), (-4, 0, 0, b""))
+        # ordered by scheme, then id
+        self.assertEqual(self.who_am_i(),
+                         [("digest", "aaa"), ("digest", "alice"),
+                          ("digest", "zed"), ("ip", "127.0.0.1")])
+        self.c.request(100, i32(0) + ustr("nosuch") + buf(b"x"), xid=-4)
+        self.assertEqual(self.c.reply(), (-4, 0, -115, b""))
+        self.assertTrue(self.c.at_eof())
+
     def test_error_reply_has_no_body(self):
         self.c.request(4, ustr("/no/such/node") + b"\0", xid=3)
         xid, _, err, body = self.c.reply()
