@@ -66,6 +66,11 @@ uint64_t hist_upper(unsigned i);
 struct proc_sample {
 	uint64_t cpu_ticks;		/* utime + stime, summed over pids */
 	uint64_t rss_kib, hwm_kib;	/* VmRSS, VmHWM summed */
+	uint64_t anon_kib;		/* RssAnon summed: private memory */
+	/* Pss summed (smaps_rollup): pages mapped by several of the pids,
+	 * such as a shared LMDB map, count once in total instead of once
+	 * per process as in rss_kib. 0 if the kernel lacks smaps_rollup. */
+	uint64_t pss_kib;
 	int ok;				/* every pid could be read */
 };
 

@@ -162,7 +162,7 @@ void proc_sample_take(const pid_t *pids, int n, struct proc_sample *s)
 	memset(s, 0, sizeof *s);
 	s->ok = 1;
 	for (int i = 0; i < n; i++) {
-		uint64_t t, rss, hwm;
+		uint64_t t, rss, hwm, anon, pss;
 
 		snprintf(path, sizeof path, "/proc/%d/stat", (int)pids[i]);
 		if (read_small(path, buf, sizeof buf) < 0 ||
@@ -182,5 +182,11 @@ void proc_sample_take(const pid_t *pids, int n, struct proc_sample *s)
 		}
 		s->rss_kib += rss;
 		s->hwm_kib += hwm;
+		if (proc_parse_status_kib(buf, "RssAnon", &anon) == 0)
+			s->anon_kib += anon;
+		snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pids[i]);
+		if (read_small(path, buf, sizeof buf) == 0 &&
+		    proc_parse_status_kib(buf, "Pss", &pss) == 0)
+			s->pss_kib += pss;
 	}
 }

@@ -74,9 +74,11 @@ void report_text(const struct bench_opts *o, const struct bench_result *r)
 	printf("\n");
 	if (o->npids) {
 		if (r->srv1.ok)
-			printf("  server      cpu %.1f us/op, rss %.1f MiB, peak %.1f MiB (%d pids)\n",
+			printf("  server      cpu %.1f us/op, rss %.1f MiB, peak %.1f MiB, "
+			       "pss %.1f MiB, anon %.1f MiB (%d pids)\n",
 			       (double)cpu / 1e3, (double)r->srv1.rss_kib / 1024.0,
-			       (double)r->srv1.hwm_kib / 1024.0, o->npids);
+			       (double)r->srv1.hwm_kib / 1024.0, (double)r->srv1.pss_kib / 1024.0,
+			       (double)r->srv1.anon_kib / 1024.0, o->npids);
 		else
 			printf("  server      not measured (a pid could not be read)\n");
 	}
@@ -135,6 +137,8 @@ int report_json(const struct bench_opts *o, const struct bench_result *r)
 	json_uint(&j, "cpu_ns_total", total);
 	json_uint(&j, "rss_kib", r->srv1.rss_kib);
 	json_uint(&j, "peak_rss_kib", r->srv1.hwm_kib);
+	json_uint(&j, "pss_kib", r->srv1.pss_kib);
+	json_uint(&j, "anon_kib", r->srv1.anon_kib);
 	json_obj_end(&j);
 	json_uint(&j, "client_cpu_ns_per_op", r->ops ? r->client_cpu_ns / r->ops : 0);
 	json_uint(&j, "client_cpu_ns_total", r->client_cpu_ns);

@@ -116,6 +116,8 @@ static void t_sample_self(void)
 	proc_sample_take(&me, 1, &s);
 	CHECK(s.ok);
 	CHECK(s.rss_kib > 0 && s.hwm_kib >= s.rss_kib);
+	CHECK(s.anon_kib > 0 && s.anon_kib <= s.rss_kib);
+	CHECK(s.pss_kib > 0 && s.pss_kib <= s.rss_kib);
 	proc_sample_take(&none, 1, &s);
 	CHECK(!s.ok);
 }
