@@ -307,9 +307,6 @@ static int parse(int argc, char **argv, struct lock_args *a, int elect)
 	/* Only what comes before "--" is ours; the rest is the command. */
 	for (dd = 1; dd < argc && strcmp(argv[dd], "--") != 0; dd++)
 		;
-	if (dd >= argc - 1)
-		return zk_usage("missing -- COMMAND");
-	a->cmd = argv + dd + 1;
 	while ((ch = getopt_long(dd, argv, "n", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'T': a->timeout_ms = secs_ms("--timeout", optarg); break;
@@ -326,6 +323,9 @@ static int parse(int argc, char **argv, struct lock_args *a, int elect)
 				return zk_usage("bad option");
 		}
 	}
+	if (dd >= argc - 1)
+		return zk_usage("missing -- COMMAND");
+	a->cmd = argv + dd + 1;
 	if (optind + 1 != dd)
 		return zk_usage("want one PATH before --");
 	a->path = argv[optind];

@@ -23,9 +23,9 @@ static const struct verb {
 	{ "ls", cmd_ls, "ls [-R] [-l] PATH" },
 	{ "stat", cmd_stat, "stat PATH" },
 	{ "exists", cmd_exists, "exists PATH" },
-	{ "watch", cmd_watch, "watch [--once] [--recursive] [--data] [--count N] [--timeout SECS] PATH [-- CMD...]" },
-	{ "lock", cmd_lock, "lock [-n] [--timeout SECS] [--limit N] PATH -- CMD..." },
-	{ "elect", cmd_elect, "elect [--id ID] [--timeout SECS] PATH -- CMD..." },
+	{ "watch", cmd_watch, "watch [--once] [--recursive [--rearm]] [--data] [--count N] [--timeout SECS] [-v] PATH [-- CMD...]" },
+	{ "lock", cmd_lock, "lock [-n] [--timeout SECS] [--limit N] [--kill-after SECS] PATH -- CMD..." },
+	{ "elect", cmd_elect, "elect [--id ID] [--timeout SECS] [--kill-after SECS] PATH -- CMD..." },
 	{ "acl", cmd_acl, "acl get PATH | acl set [-v VERSION] PATH ACL" },
 	{ "sync", cmd_sync, "sync PATH" },
 	{ "dump", cmd_dump, "dump PATH" },
@@ -86,6 +86,14 @@ int zk_usage(const char *fmt, ...)
 		if (zk_opt.verb && strcmp(v->name, zk_opt.verb) == 0)
 			fprintf(stderr, "usage: zk %s\n", v->synopsis);
 	return EXIT_USAGE;
+}
+
+int zk_help(void)
+{
+	for (const struct verb *v = verbs; v->name; v++)
+		if (zk_opt.verb && strcmp(v->name, zk_opt.verb) == 0)
+			printf("usage: zk %s\nSee zk-%s(1).\n", v->synopsis, v->name);
+	return EXIT_OK;
 }
 
 long long zk_num(const char *opt, const char *s, long long min, long long max)

@@ -32,7 +32,7 @@ int zk_common_opt(int ch, const char *arg)
 		zk_opt.connect_timeout_ms = (int)zk_num("--connect-timeout", arg, 1, 600000);
 		return 1;
 	case 1006:
-		exit(zk_usage("help"));
+		exit(zk_help());
 	default:
 		return 0;
 	}

@@ -53,6 +53,8 @@ void zk_connect(struct zkc *c);
 int zk_exit_code(int err);
 /* Print "zk: VERB PATH: ErrorName" to stderr; return zk_exit_code(err). */
 int zk_fail(const char *path, int err);
+/* --help after a verb: its synopsis on stdout; returns EXIT_OK. */
+int zk_help(void);
 /* Print "zk: VERB: message" for usage errors; return EXIT_USAGE. */
 int zk_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A path the server would accept for a create (no trailing '/'...). */
