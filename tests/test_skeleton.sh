@@ -73,7 +73,9 @@ test_status_matches_runit_pids() {
 		pid=$(zk_daemon_pid 1 "$d")
 		assertNotNull "runit pid of $d" "$pid"
 		assertTrue "$d pid $pid alive" "[ -d /proc/$pid ]"
-		assertEquals "$d pid runs bin/$d" "$(readlink -f "$ZK_BIN/$d")" "$(readlink "/proc/$pid/exe")"
+		# " (deleted)": the binary was rebuilt while the daemon runs.
+		assertEquals "$d pid runs bin/$d" "$(readlink -f "$ZK_BIN/$d")" \
+			"$(readlink "/proc/$pid/exe" | sed 's/ (deleted)$//')"
 	done
 }
 
@@ -99,6 +101,39 @@ test_daemons_run_as_their_own_users() {
 
 test_client_port_listens() {
 	assertFalse "something listens on $ZK_BASE" "lib_port_free $ZK_BASE"
+}
+
+# Three nodes: server lines, ports, myid, --set replacing a default line,
+# every node's daemons answering, and a clean down. (Whether an ensemble
+# serves clients is for the replication suites.)
+test_three_nodes() {
+	local d base out rc cfg i
+	d=$(lib_tmpdir)
+	base=$(lib_pick_base)
+	out=$("$ZK_CLUSTER" up -n 3 -d "$d" -p "$base" --set tickTime=1000 --set maxClientCnxns=7 2>"$d/up.err")
+	rc=$?
+	assertEquals "zk-cluster up -n 3: $(cat "$d/up.err")" 0 "$rc"
+	assertEquals "connect string" \
+		"127.0.0.1:$base,127.0.0.1:$((base + 1)),127.0.0.1:$((base + 2))" "$(tail -n 1 <<<"$out")"
+	for i in 1 2 3; do
+		cfg=$d/node$i/zoo.cfg
+		assertEquals "node$i myid" "$i" "$(cat "$d/node$i/data/myid")"
+		assertEquals "node$i server lines" 3 "$(grep -c '^server\.' "$cfg")"
+		grep -qx "server.$i=127.0.0.1:$((base + 100 + i - 1)):$((base + 200 + i - 1));127.0.0.1:$((base + i - 1))" "$cfg"
+		assertTrue "node$i server.$i line" $?
+		assertEquals "node$i clientPort" "clientPort=$((base + i - 1))" "$(grep '^clientPort=' "$cfg")"
+		assertEquals "node$i --set replaced tickTime" "tickTime=1000" "$(grep '^tickTime' "$cfg")"
+		assertEquals "node$i --set added maxClientCnxns" "maxClientCnxns=7" "$(grep '^maxClientCnxns' "$cfg")"
+		"$ZK_CTL" -c "$cfg" status >/dev/null 2>&1
+		assertEquals "node$i status" 0 $?
+	done
+	"$ZK_CLUSTER" down -d "$d" >/dev/null 2>&1
+	assertEquals "down of three nodes" 0 $?
+	for i in 1 2 3; do
+		assertFalse "node$i runsvdir.pid removed" "[ -e '$d/node$i/runsvdir.pid' ]"
+		assertTrue "node$i client port released" "wait_for 5 lib_port_free $((base + i - 1))"
+	done
+	rm -rf "$d"
 }
 
 # A process is gone once it is a zombie: it has exited, and reaping it is
