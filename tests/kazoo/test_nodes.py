@@ -164,3 +164,18 @@ class NodeTest(zkt.ZkCase):
         path = self.zk.create(self.p("\u00e9t\u00e9-\u4e2d"), "\u2603".encode())
         self.assertIn("\u00e9t\u00e9-\u4e2d", self.zk.get_children(self.root))
         self.assertEqual(self.zk.get(path)[0], "\u2603".encode())
+
+    def test_many_children(self):
+        base = self.zk.create(self.p("many"))
+        names = ["c%04d-%s" % (i, "x" * 40) for i in range(600)]
+        for i in range(0, len(names), 100):
+            t = self.zk.transaction()
+            for n in names[i:i + 100]:
+                t.create(base + "/" + n)
+            self.assertEqual(len(t.commit()), 100)
+        self.assertEqual(sorted(self.zk.get_children(base)), names)
+        kids, st = self.zk.get_children(base, include_data=True)
+        self.assertEqual(len(kids), 600)
+        self.assertEqual((st.numChildren, st.cversion), (600, 600))
+        self.assertEqual(self.zk.create(base + "/s", sequence=True),
+                         base + "/s0000000600")

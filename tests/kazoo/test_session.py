@@ -351,11 +351,13 @@ class SessionTest(zkt.ZkCase):
     def test_max_client_connections_per_ip(self):
         limit = int(zkt.server_conf()["maxClientCnxns"])
         self.assertGreater(limit, 0)
-        # Connections from 127.0.0.1 already open: "cons" lists them and
-        # its own one.
-        ours = [line for line in zkt.fourlw("cons").splitlines()
-                if line.startswith(" /127.0.0.1:")]
-        room = limit - (len(ours) - 1)
+        # Wait until the server lists only our kazoo client and the cons
+        # connection itself (earlier cases' sockets may still be closing).
+        def listed():
+            return len([line for line in zkt.fourlw("cons").splitlines()
+                        if line.startswith(" /127.0.0.1:")])
+        zkt.wait_for(lambda: listed() == 2, 10, "only our client in cons")
+        room = limit - 1
         host, port = zkt.host_port()
         ok = refused = 0
         for _ in range(room + 3):
