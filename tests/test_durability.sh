@@ -143,6 +143,39 @@ else:
         print("ZXID BACKWARDS"); sys.exit(1)
 zk.stop(); zk.close()
 EOF
+	cat >"$PYDIR/keeper.py" <<'EOF'
+# keeper.py HOSTS OUTDIR: a session with an ephemeral that rides through a
+# restart of the whole node: writes OUTDIR/ready, waits for OUTDIR/go,
+# then reports "lost=N same=0|1 ephemeral=0|1" in OUTDIR/result.
+import os, sys, time
+from kazoo.client import KazooClient, KazooState
+from kazoo.retry import KazooRetry
+hosts, d = sys.argv[1:3]
+lost = [0]
+def listener(s):
+    if s == KazooState.LOST:
+        lost[0] += 1
+zk = KazooClient(hosts=hosts, timeout=10,
+                 connection_retry=KazooRetry(max_tries=-1, delay=0.1, max_delay=0.5))
+zk.add_listener(listener)
+zk.start(timeout=15)
+sid = zk.client_id[0]
+zk.create("/keeper", b"", ephemeral=True)
+open(d + "/ready", "w").write("1\n")
+end = time.time() + 60
+while not os.path.exists(d + "/go") and time.time() < end:
+    time.sleep(0.1)
+eph = 0
+while time.time() < end:
+    try:
+        eph = 1 if zk.exists("/keeper") else 0
+        break
+    except Exception:
+        time.sleep(0.2)
+open(d + "/result", "w").write("lost=%d same=%d ephemeral=%d\n"
+                               % (lost[0], int(zk.client_id[0] == sid), eph))
+zk.stop(); zk.close()
+EOF
 	cat >"$PYDIR/corrupt.py" <<'EOF'
 # corrupt.py TXLOGDIR ZXID: flip one payload byte of the record of ZXID in
 # the newest segment; it should be the last record (a session expiry may
@@ -201,6 +234,24 @@ test_acknowledged_writes_survive_kill9_of_node() {
 	assertTrue "node did not come back" $?
 	timeout 120 "$ZK_PY" "$PYDIR/verify.py" "$ZK_CONNECT" "$ack"
 	assertTrue "an acknowledged write is missing or changed" $?
+}
+
+# Sessions live in the tree and the log, not in a process: a client that
+# reconnects after the node's restart keeps its session and ephemeral.
+test_session_survives_kill9_of_node() {
+	local k=$PYDIR/keeper kpid
+	mkdir -p "$k"
+	timeout 90 "$ZK_PY" "$PYDIR/keeper.py" "$ZK_CONNECT" "$k" >"$k/out" 2>&1 &
+	kpid=$!
+	wait_for 20 test -s "$k/ready"
+	assertTrue "keeper did not start" $?
+	"$ZK_CLUSTER" kill -d "$ZK_DIR" 1 >/dev/null 2>&1
+	"$ZK_CLUSTER" start -d "$ZK_DIR" 1 >/dev/null 2>&1
+	assertTrue "node did not come back" $?
+	touch "$k/go"
+	wait "$kpid"
+	assertEquals "session after the restart" "lost=0 same=1 ephemeral=1" \
+		"$(cat "$k/result" 2>/dev/null)"
 }
 
 test_corrupt_last_record_is_discarded() {
