@@ -2,13 +2,15 @@
  * writes zk-treed makes (see treedb.h for the layout).
  *
  * Durability: zk-treed opens the env with MDB_NOSYNC. A txn committed to
- * LMDB is in the page cache at once (so kill -9 of any process loses
- * nothing), but may be lost, never corrupted, by a crash of the whole
- * machine. That is safe because the txn log (zk-zabd) is the durable
- * record: zk-zabd replays to zk-treed every txn after the tree's last
- * applied zxid, which is stored in the same LMDB txn as the changes, and
- * keeps every log segment. zk-treed calls mdb_env_sync() periodically to
- * bound that replay. */
+ * LMDB is in the page cache at once, so kill -9 of any process (or of all
+ * of them) loses nothing. A crash of the whole machine may lose the last
+ * txns, and since the file system does not keep the order of unsynced
+ * writes it may even damage the env. Both are safe because the txn log
+ * (zk-zabd) is the durable record: zk-zabd replays to zk-treed every txn
+ * after the tree's last applied zxid, which is stored in the same LMDB txn
+ * as the changes, and keeps every log segment, so a removed env is rebuilt
+ * from zxid 0. zk-treed calls mdb_env_sync() every second to keep the
+ * window short. */
 #include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
