@@ -256,6 +256,15 @@ bad:
 	return ZINVALIDACL;
 }
 
+void acl_ids_encode(struct jute_buf *b, const struct jute_id *ids, int nids)
+{
+	int i;
+
+	jute_put_int(b, nids < 0 ? 0 : nids);
+	for (i = 0; i < nids; i++)
+		jute_enc_id(b, &ids[i]);
+}
+
 int acl_ids_decode(const uint8_t *p, size_t len, struct jute_id *ids, int max)
 {
 	struct jute_rd r;

@@ -31,6 +31,10 @@ int acl_allowed_raw(const uint8_t *acl, size_t len, const struct jute_id *ids,
 int acl_fixup(const struct jute_acls *in, const struct jute_id *ids, int nids,
 	      struct jute_buf *out);
 
+/* Encodes ids as a jute vector<Id> (count + {scheme, id} pairs): the
+ * caller-ids form prep takes (struct prep_req.auth). */
+void acl_ids_encode(struct jute_buf *b, const struct jute_id *ids, int nids);
+
 /* Decodes a jute vector<Id> (count + pairs) into ids (at most max). Returns
  * the count, or -1 if malformed. Strings point into p. */
 int acl_ids_decode(const uint8_t *p, size_t len, struct jute_id *ids, int max);
