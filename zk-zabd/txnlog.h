@@ -17,9 +17,11 @@
  * corrupt write) ends it too: the segment is truncated there and any later
  * segment is set aside as <name>.bad, so a damaged record is never read.
  *
- * Retention: every segment is kept. zk-treed's LMDB env may lag the log
- * (it does not sync every txn), and the log is what replays it, so no
- * segment is deleted by this module.
+ * Retention: every segment is kept. zk-treed's LMDB env is not synced per
+ * txn (MDB_NOSYNC, see common/treedb.c): it may lag the log, and a crash
+ * of the machine may even damage it. The log is what replays it, and with
+ * every segment kept a damaged or removed env is rebuilt from zxid 0
+ * (remove <dataDir>/tree and restart the node). No snapshots, no purge.
  *
  * The epoch file <dir>/epoch holds "currentEpoch acceptedEpoch", replaced
  * atomically (write, fsync, rename, fsync dir). */
