@@ -184,11 +184,129 @@ static int getacl_body(struct conn *c, struct jute_buf *b, MDB_txn *t,
 	return 0;
 }
 
-static int id_cmp(const struct auth_id *a, const struct auth_id *b)
+/* Java's String.hashCode over the UTF-16 form of UTF-8 text (bad bytes
+ * count as U+FFFD, as Java's decoder makes them). */
+static uint32_t java_str_hash(const char *s)
 {
-	int r = strcmp(a->scheme, b->scheme);
+	const uint8_t *p = (const uint8_t *)s;
+	uint32_t h = 0;
 
-	return r ? r : strcmp(a->id, b->id);
+	while (*p) {
+		uint32_t cp;
+		int n, i;
+
+		if (p[0] < 0x80) {
+			cp = p[0];
+			n = 1;
+		} else if ((p[0] & 0xe0) == 0xc0) {
+			cp = p[0] & 0x1f;
+			n = 2;
+		} else if ((p[0] & 0xf0) == 0xe0) {
+			cp = p[0] & 0x0f;
+			n = 3;
+		} else if ((p[0] & 0xf8) == 0xf0) {
+			cp = p[0] & 0x07;
+			n = 4;
+		} else {
+			cp = 0xfffd;
+			n = 1;
+		}
+		for (i = 1; i < n; i++) {
+			if ((p[i] & 0xc0) != 0x80) {
+				cp = 0xfffd;
+				n = i;
+				break;
+			}
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		p += n;
+		if (cp >= 0x10000) {
+			cp -= 0x10000;
+			h = 31 * h + (0xd800 + (cp >> 10));
+			h = 31 * h + (0xdc00 + (cp & 0x3ff));
+		} else {
+			h = 31 * h + cp;
+		}
+	}
+	return h;
+}
+
+/* Apache keeps a connection's ids in a ConcurrentHashMap key set, so
+ * whoAmI lists them in its order: bins by the Id record's hash (jute: 17,
+ * then 37*r + field hashes) spread as h ^ h>>>16; a bin keeps insertion
+ * order; the table starts at 16 bins and doubles once 3/4 full, and a
+ * doubling moves the nodes before a bin's last run to the head of their
+ * new bin in reverse. This replays those steps for our few ids. */
+#define CHM_BINS_MAX (2 * GW_MAX_AUTH + 16)
+
+static uint32_t id_hash(const struct auth_id *a)
+{
+	uint32_t h = 17;
+
+	h = 37 * h + java_str_hash(a->scheme);
+	h = 37 * h + java_str_hash(a->id);
+	return (h ^ (h >> 16)) & 0x7fffffffu;
+}
+
+static int chm_order(const struct conn *c, const struct auth_id **out)
+{
+	static int bin[CHM_BINS_MAX][GW_MAX_AUTH];
+	int len[CHM_BINS_MAX] = { 0 };
+	uint32_t h[GW_MAX_AUTH];
+	int cap = 16, count = 0, i, j, k, n = 0;
+
+	for (i = 0; i < c->nauth; i++) {
+		h[i] = id_hash(&c->auth[i]);
+		j = (int)(h[i] & (uint32_t)(cap - 1));
+		bin[j][len[j]++] = i;
+		if (++count < cap - cap / 4 || cap * 2 > CHM_BINS_MAX)
+			continue;
+		for (j = 0; j < cap; j++) {	/* transfer to 2 * cap bins */
+			int lo[GW_MAX_AUTH], hi[GW_MAX_AUTH], nlo = 0, nhi = 0, last, run;
+			int tmp[GW_MAX_AUTH], nt = 0;
+
+			if (!len[j])
+				continue;
+			last = 0;
+			run = (h[bin[j][0]] & (uint32_t)cap) != 0;
+			for (k = 1; k < len[j]; k++) {
+				int b = (h[bin[j][k]] & (uint32_t)cap) != 0;
+
+				if (b != run) {
+					run = b;
+					last = k;
+				}
+			}
+			/* the last run keeps its order; the rest are pushed on
+			 * the front one by one */
+			for (k = last; k < len[j]; k++)
+				tmp[nt++] = bin[j][k];
+			for (k = 0; k < nt; k++) {
+				if (run)
+					hi[nhi++] = tmp[k];
+				else
+					lo[nlo++] = tmp[k];
+			}
+			for (k = 0; k < last; k++) {
+				int *l = (h[bin[j][k]] & (uint32_t)cap) ? hi : lo;
+				int *nl = l == hi ? &nhi : &nlo, m;
+
+				for (m = *nl; m > 0; m--)
+					l[m] = l[m - 1];
+				l[0] = bin[j][k];
+				(*nl)++;
+			}
+			memcpy(bin[j], lo, sizeof(int) * (size_t)nlo);
+			len[j] = nlo;
+			memcpy(bin[j + cap], hi, sizeof(int) * (size_t)nhi);
+			len[j + cap] = nhi;
+		}
+		cap *= 2;
+	}
+	for (j = 0; j < cap; j++)
+		for (k = 0; k < len[j]; k++)
+			out[n++] = &c->auth[bin[j][k]];
+	return n;
 }
 
 /* One persistent registration per (path, connection): a later addWatch
@@ -483,14 +601,9 @@ int read_op(struct conn *c, int32_t xid, int32_t op, const uint8_t *body,
 	}
 	case OP_WHOAMI: {
 		const struct auth_id *ids[GW_MAX_AUTH];
-		int i, j;
+		int i;
 
-		/* Apache keeps the ids ordered by (scheme, id). */
-		for (i = 0; i < c->nauth; i++) {
-			for (j = i; j > 0 && id_cmp(ids[j - 1], &c->auth[i]) > 0; j--)
-				ids[j] = ids[j - 1];
-			ids[j] = &c->auth[i];
-		}
+		(void)chm_order(c, ids);
 		jute_put_int(b, c->nauth);
 		for (i = 0; i < c->nauth; i++) {
 			const char *id = ids[i]->id;

@@ -228,10 +228,18 @@ class Requests(unittest.TestCase):
         for cred in (b"zed:1", b"alice:2", b"aaa:3"):
             self.c.request(100, i32(0) + ustr("digest") + buf(cred), xid=-4)
             self.assertEqual(self.c.reply(), (-4, 0, 0, b""))
-        # ordered by scheme, then id
+        # Apache's order: its HashSet of ids
         self.assertEqual(self.who_am_i(),
-                         [("digest", "aaa"), ("digest", "alice"),
+                         [("digest", "alice"), ("digest", "aaa"),
                           ("digest", "zed"), ("ip", "127.0.0.1")])
+        # past 12 ids the server's table doubles, which reorders them
+        for i in range(1, 13):
+            self.c.request(100, i32(0) + ustr("digest") + buf(b"u%d:p" % i), xid=-4)
+            self.assertEqual(self.c.reply(), (-4, 0, 0, b""))
+        self.assertEqual([u for _, u in self.who_am_i()],
+                         ["alice", "u3", "u5", "u7", "u11", "127.0.0.1",
+                          "u9", "u2", "aaa", "u8", "u12", "u1", "zed", "u6",
+                          "u4", "u10"])
         self.c.request(100, i32(0) + ustr("nosuch") + buf(b"x"), xid=-4)
         self.assertEqual(self.c.reply(), (-4, 0, -115, b""))
         self.assertTrue(self.c.at_eof())
