@@ -141,3 +141,33 @@ class FourLetterTest(zkt.ZkCase):
     def test_unknown_word_closes_silently(self):
         self.assertEqual(zkt.fourlw("abcd"), "")
         self.assertEqual(zkt.fourlw("ruok"), "imok")
+
+    def test_cons_and_mntr_follow_a_session(self):
+        def mntr(key):
+            for line in zkt.fourlw("mntr").splitlines():
+                if line.startswith(key + "\t"):
+                    return int(line.split("\t")[1])
+            self.fail("no %s in mntr" % key)
+        w0 = mntr("zk_watch_count")
+        path = self.zk.create(self.p("probe"))
+        r = self.raw(timeout_ms=5000)
+        r.get_data(path, watch=True)
+        r.exists(path + "-x", watch=True)
+        r.get_children(path, watch=True)
+        r.xid = 0x29
+        r.get_data(path)
+        self.assertEqual(mntr("zk_watch_count"), w0 + 3)
+        mine = [line for line in zkt.fourlw("cons").splitlines()
+                if "sid=0x%x," % r.session_id in line]
+        self.assertEqual(len(mine), 1)
+        self.assertRegex(mine[0], CONS_RE)
+        # The handshake and four requests: recved counts frames in.
+        for part in ("lop=GETD,", "to=5000,", "lcxid=0x2a,",
+                     "recved=5,", "sent=5,", "queued=0,"):
+            self.assertIn(part, mine[0])
+        self.assertIn("lzxid=0x%x," % r.last_zxid, mine[0])
+        listed = [line for line in zkt.fourlw("cons").splitlines()
+                  if line.startswith(" /")]
+        conns = [line for line in zkt.fourlw("srvr").splitlines()
+                 if line.startswith("Connections: ")]
+        self.assertEqual(conns, ["Connections: %d" % len(listed)])
