@@ -91,7 +91,11 @@ static int feed_overlay(struct zabd *z, int64_t applied)
 	while ((k = txnlog_iter_next(&it, &r)) == 1) {
 		if (r.len < ZAB_PREFIX ||
 		    prep_logged(z->prep, r.p + ZAB_PREFIX, r.len - ZAB_PREFIX) < 0) {
-			warnx("prep: cannot take logged txn 0x%" PRIx64, (uint64_t)r.zxid);
+			/* Retried on the tree timer: say it once. */
+			if (!z->feed_warned++)
+				warnx("prep: cannot take logged txn 0x%" PRIx64
+				      "; no writes until the tree has applied it",
+				      (uint64_t)r.zxid);
 			k = -1;
 			break;
 		}
@@ -122,20 +126,36 @@ int zab_open_tree(struct zabd *z)
 	mdb_txn_abort(txn);
 	if (applied < 0)
 		return -1;
+	if (!z->tree_seen) {
+		z->tree_seen = 1;
+		if (applied > z->log.last_zxid)
+			warnx("tree zxid 0x%" PRIx64 " is past the txn log's 0x%" PRIx64,
+			      (uint64_t)applied, (uint64_t)z->log.last_zxid);
+		advance_next(z, applied);
+		/* Replay what the tree lacks; nothing if it is up to date. */
+		if (applied < z->sent)
+			zab_on_hello(z, applied);
+		info("tree at 0x%" PRIx64 ", log at 0x%" PRIx64 ", next zxid 0x%" PRIx64,
+		     (uint64_t)applied, (uint64_t)z->log.last_zxid, (uint64_t)z->next_zxid);
+	}
+	/* A tree far behind (rebuilt from the log) would need a huge overlay:
+	 * take writes only once the replay has brought it close. */
+	if (applied < z->log.last_zxid && z->log.last_zxid - applied > ZAB_OVERLAY_FEED_MAX) {
+		if (z->leader)
+			snprintf(z->d->state, sizeof z->d->state, "catching up");
+		return -1;
+	}
 	z->prep = prep_new(&z->tree, (size_t)z->d->conf.jute_maxbuffer);
 	if (!z->prep)
 		fatalx("prep: out of memory");
-	if (feed_overlay(z, applied) < 0)
-		fatalx("txn log: cannot rebuild the pending overlay");
-	if (applied > z->log.last_zxid)
-		warnx("tree zxid 0x%" PRIx64 " is past the txn log's 0x%" PRIx64,
-		      (uint64_t)applied, (uint64_t)z->log.last_zxid);
-	advance_next(z, applied);
-	/* Replay what the tree lacks; nothing if it is up to date. */
-	if (applied < z->sent)
-		zab_on_hello(z, applied);
-	info("tree open: applied 0x%" PRIx64 ", next zxid 0x%" PRIx64,
-	     (uint64_t)applied, (uint64_t)z->next_zxid);
+	if (feed_overlay(z, applied) < 0) {
+		prep_free(z->prep);
+		z->prep = NULL;
+		return -1;
+	}
+	if (z->leader)
+		snprintf(z->d->state, sizeof z->d->state, "leader");
+	info("taking writes: next zxid 0x%" PRIx64, (uint64_t)z->next_zxid);
 	return 0;
 }
 

@@ -28,6 +28,7 @@
 #define ZAB_PUMP_MAX		4096	/* commits sent per loop turn */
 #define ZAB_TREED_QUEUE_MAX	8192	/* stop pumping while this many wait */
 #define ZAB_INLINE_RECS		8	/* smaller batches are synced in line */
+#define ZAB_OVERLAY_FEED_MAX	65536	/* logged txns past the tree fed to prep */
 
 struct zabd {
 	struct daemon *d;
@@ -38,6 +39,8 @@ struct zabd {
 
 	struct treedb tree;
 	int tree_open;
+	int tree_seen;			/* its applied zxid was read once */
+	int feed_warned;
 	struct prep *prep;		/* NULL until the tree env opens */
 	struct jute_buf txn;		/* scratch for one prepped txn */
 
