@@ -9,18 +9,19 @@ XCFLAGS  = -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
            -Wno-unused-parameter -Icommon -MMD -MP
 LDLIBS   = -lnanomsg -lcbor -llmdb -lm -lpthread
 B       ?= build
+BIN     ?= bin
 
 DAEMONS  = zk-electd zk-zabd zk-treed zk-sessiond zk-gw
 TOOLS    = zk-ctl zk zk-bench
 PROGS    = $(DAEMONS) $(TOOLS)
-BINS     = $(addprefix bin/,$(PROGS))
+BINS     = $(addprefix $(BIN)/,$(PROGS))
 
 COMMON_SRC = $(wildcard common/*.c)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-all: $(BINS) bin/zk-cluster $(UNIT_BIN)
+all: $(BINS) $(BIN)/zk-cluster $(UNIT_BIN)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -33,21 +34,21 @@ $(B)/libzk.a: $(COMMON_OBJ)
 # bin/<prog> from <prog>/*.c
 objs_of = $(patsubst %.c,$(B)/%.o,$(wildcard $(1)/*.c))
 .SECONDEXPANSION:
-bin/%: $$(call objs_of,$$*) $(B)/libzk.a
-	@mkdir -p bin
+$(BIN)/%: $$(call objs_of,$$*) $(B)/libzk.a
+	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(B)/libzk.a $(LDLIBS)
 
-bin/zk-cluster: scripts/zk-cluster
-	@mkdir -p bin
+$(BIN)/zk-cluster: scripts/zk-cluster
+	@mkdir -p $(BIN)
 	cp $< $@ && chmod 755 $@
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libzk.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libzk.a $(LDLIBS)
 
-# AddressSanitizer + UBSan build, in its own object tree.
+# AddressSanitizer + UBSan build, in its own trees (build-asan, bin-asan).
 asan:
-	$(MAKE) B=build-asan OPT=-O1 \
+	$(MAKE) B=build-asan BIN=bin-asan OPT=-O1 \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=address,undefined"
 
@@ -70,7 +71,7 @@ install: all
 	  install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
 
 clean:
-	rm -rf build build-asan bin
+	rm -rf build build-asan bin bin-asan
 
 .PHONY: all asan unit test bench deps install clean
 .SECONDARY:

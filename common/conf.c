@@ -507,7 +507,10 @@ static int conf_finish(struct conf_parse *p)
 		if (strlen(c->data_dir) + strlen("/ipc") > ipc_max)
 			return conf_fail(p, "ipcDir", "default %s/ipc is longer than %zu bytes (unix socket limit); set ipcDir",
 					 c->data_dir, ipc_max);
-		snprintf(c->ipc_dir, sizeof c->ipc_dir, "%s/ipc", c->data_dir);
+		if (snprintf(c->ipc_dir, sizeof c->ipc_dir, "%s/ipc", c->data_dir) >=
+		    (int)sizeof c->ipc_dir)
+			return conf_fail(p, "ipcDir", "default %s/ipc is too long; set ipcDir",
+					 c->data_dir);
 	} else if (strlen(c->ipc_dir) > ipc_max) {
 		p->line = p->key_line[ipc_idx];
 		return conf_fail(p, ipc_key ? ipc_key->name : "ipcDir",
