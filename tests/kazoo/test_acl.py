@@ -3,8 +3,9 @@ InvalidACL, per-permission checks and the check order around them."""
 
 from kazoo.exceptions import (InvalidACLError, NoAuthError, NoNodeError,
                               NodeExistsError)
-from kazoo.security import (ACL, Id, OPEN_ACL_UNSAFE, READ_ACL_UNSAFE,
-                            Permissions, make_digest_acl)
+from kazoo.security import (ACL, CREATOR_ALL_ACL, Id, OPEN_ACL_UNSAFE,
+                            READ_ACL_UNSAFE, Permissions, make_digest_acl,
+                            make_digest_acl_credential)
 
 import rawzk
 import zkt
@@ -94,3 +95,15 @@ class AclTest(zkt.ZkCase):
         self.assertEqual((rep.xid, rep.err), (xid, -115))
         with self.assertRaises((rawzk.Closed, ConnectionError)):
             r.ping()
+
+    def test_creator_all_acl(self):
+        # "auth" stands for every authenticated id of the caller.
+        owner = self.client(auth_data=[("digest", "bob:pw")])
+        path = owner.create(self.p("mine"), b"m", acl=CREATOR_ALL_ACL)
+        acl, _ = owner.get_acls(path)
+        self.assertEqual([(a.perms, a.id.scheme, a.id.id) for a in acl],
+                         [(31, "digest",
+                           make_digest_acl_credential("bob", "pw"))])
+        with self.assertRaises(NoAuthError):
+            self.zk.get(path)
+        self.assertEqual(owner.get(path)[0], b"m")

@@ -179,3 +179,15 @@ class NodeTest(zkt.ZkCase):
         self.assertEqual((st.numChildren, st.cversion), (600, 600))
         self.assertEqual(self.zk.create(base + "/s", sequence=True),
                          base + "/s0000000600")
+
+    def test_long_names_and_deep_paths(self):
+        # No limit on names or depth other than the packet size.
+        long_name = "n" * 10000
+        path = self.zk.create(self.p(long_name), b"L")
+        self.assertEqual(self.zk.get(path)[0], b"L")
+        self.assertEqual(self.zk.get_children(self.root), [long_name])
+        deep = self.root
+        for i in range(300):
+            deep += "/d%d" % i
+        self.assertEqual(self.zk.create(deep, b"D", makepath=True), deep)
+        self.assertEqual(self.zk.get(deep)[0], b"D")
