@@ -92,9 +92,17 @@ int hs_connect(struct conn *c, const uint8_t *p, size_t n)
 	uint8_t pw[JUTE_PASSWD_LEN];
 	int rc;
 
+	/* Decoded by hand: Apache takes the readOnly byte when one is left
+	 * and ignores anything after it. */
 	jute_rd_init(&r, p, n, (size_t)gw.max_buffer);
-	jute_dec_connect_req(&r, &q);
-	if (jute_rd_done(&r) < 0) {
+	q.protocol_version = jute_get_int(&r);
+	q.last_zxid_seen = jute_get_long(&r);
+	q.timeout = jute_get_int(&r);
+	q.session_id = jute_get_long(&r);
+	q.passwd = jute_get_buf(&r);
+	q.has_readonly = !r.err && jute_rd_left(&r) > 0;
+	q.readonly = q.has_readonly ? jute_get_bool(&r) : 0;
+	if (r.err) {
 		conn_close(c, "malformed ConnectRequest");
 		return -1;
 	}

@@ -52,6 +52,14 @@ class Handshake(unittest.TestCase):
         self.assertNotEqual(sid, 0)
         c.close()
 
+    def test_bytes_after_read_only_are_ignored(self):
+        c = Conn()
+        c.send(frame(connect_req() + b"\0\0\0\0"))
+        body = c.recv_frame()
+        self.assertEqual(len(body), 37)
+        self.assertGreater(struct.unpack(">i", body[4:8])[0], 0)
+        c.close()
+
     def test_reconnect_with_password(self):
         a = Conn()
         to, sid, pw, _ = a.handshake(timeout=10000)
