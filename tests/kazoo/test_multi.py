@@ -193,3 +193,58 @@ class MultiTest(zkt.ZkCase):
         t.create(self.p("e", "kid"))
         res = t.commit()
         self.assertIsInstance(res[0], NoChildrenForEphemeralsError)
+
+    def raw_multi(self, r, ops):
+        body = b""
+        for op, rec in ops:
+            body += rawzk.i32(op) + rawzk.boolean(False) + rawzk.i32(-1) + rec
+        body += rawzk.i32(-1) + rawzk.boolean(True) + rawzk.i32(-1)
+        _, rep = r.call(rawzk.OP_MULTI, body)
+        return rep
+
+    def failure_codes(self, rep):
+        self.assertEqual(rep.err, 0)
+        rd = rep.reader()
+        got = []
+        while True:
+            typ, done, err = rd.i32(), rd.boolean(), rd.i32()
+            if done:
+                break
+            self.assertEqual(typ, -1)
+            self.assertEqual(rd.i32(), err)
+            got.append(err)
+        self.assertEqual(rd.rest(), 0)
+        return got
+
+    def create_rec(self, path, flags, ttl=None):
+        rec = (rawzk.ustr(path) + rawzk.buf(b"") + rawzk.acl_vec() +
+               rawzk.i32(flags))
+        return rec if ttl is None else rec + rawzk.i64(ttl)
+
+    def test_raw_bad_sub_op_fails_in_place(self):
+        # A bad create flag or a disabled TTL fails that sub-op, in the
+        # usual failure layout; it does not fail the whole request.
+        r = self.raw()
+        rep = self.raw_multi(r, [(1, self.create_rec(self.p("a"), 0)),
+                                 (1, self.create_rec(self.p("b"), 9))])
+        self.assertEqual(self.failure_codes(rep), [0, -8])
+        rep = self.raw_multi(r, [(21, self.create_rec(self.p("t"), 5, 100))])
+        self.assertEqual(self.failure_codes(rep), [-6])
+        self.assertIsNone(self.zk.exists(self.p("a")))
+        # A read op inside multi is a malformed request.
+        _, rep = r.call(rawzk.OP_MULTI, rawzk.i32(4) + rawzk.boolean(False) +
+                        rawzk.i32(-1) + rawzk.ustr(self.root) +
+                        rawzk.boolean(False) + rawzk.i32(-1) +
+                        rawzk.boolean(True) + rawzk.i32(-1))
+        self.assertEqual((rep.err, rep.body), (-5, b""))
+
+    def test_raw_container_in_multi(self):
+        r = self.raw()
+        rep = self.raw_multi(r, [(19, self.create_rec(self.p("ct"), 4))])
+        self.assertEqual(rep.err, 0)
+        rd = rep.reader()
+        self.assertEqual((rd.i32(), rd.boolean(), rd.i32()), (15, False, 0))
+        self.assertEqual(rd.ustr(), self.p("ct"))
+        st = rd.stat()
+        self.assertEqual((st["ephemeralOwner"], st["czxid"]), (0, rep.zxid))
+        self.assertEqual((rd.i32(), rd.boolean(), rd.i32()), (-1, True, -1))
