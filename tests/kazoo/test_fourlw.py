@@ -7,6 +7,8 @@ so the remaining known words must be refused with Apache's line.
 
 import re
 
+from kazoo.exceptions import NoAuthError
+
 import zkt
 
 VERSION_RE = r"Zookeeper version: \S+.*"
@@ -171,3 +173,18 @@ class FourLetterTest(zkt.ZkCase):
         conns = [line for line in zkt.fourlw("srvr").splitlines()
                  if line.startswith("Connections: ")]
         self.assertEqual(conns, ["Connections: %d" % len(listed)])
+
+    def test_node_count_is_every_znode_plus_one(self):
+        # Apache counts its "" alias of "/" as well.
+        def walk(path):
+            try:
+                kids = self.zk.get_children(path)
+            except NoAuthError:
+                # Unreadable (another case's ACL test): count its
+                # children as leaves.
+                return 1 + self.zk.exists(path).numChildren
+            return 1 + sum(walk(path.rstrip("/") + "/" + k) for k in kids)
+        self.zk.create(self.p("a", "b"), makepath=True)
+        total = walk("/")
+        count = zkt.fourlw("srvr").splitlines()[-1]
+        self.assertEqual(count, "Node count: %d" % (total + 1))
