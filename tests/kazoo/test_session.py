@@ -165,8 +165,8 @@ class SessionTest(zkt.ZkCase):
         ev = log.wait(1, secs=3.0 * lo / 1000 + 5)[0]
         waited = time.monotonic() - t0
         self.assertEqual((ev.type, ev.path), ("DELETED", path))
-        # Not before the timeout (allow one tick of rounding down).
-        self.assertGreater(waited, lo / 1000.0 * 0.5)
+        # Never before the timeout.
+        self.assertGreater(waited, lo / 1000.0 * 0.9)
         b = self.raw(connect=False)
         resp = b.connect(10000, session_id=sid, passwd=pw)
         self.assertEqual((resp["timeout"], resp["session_id"],
@@ -390,3 +390,30 @@ class SessionTest(zkt.ZkCase):
             return False
         finally:
             r.close()
+
+    def test_resume_renegotiates_timeout(self):
+        # A resume asks for a timeout of its own; the session lives by the
+        # newly negotiated one from then on.
+        lo, hi = self.limits()
+        longer = min(hi, lo * 5 // 2)
+        a = self.raw(connect=False)
+        a.connect(lo)
+        sid, pw = a.session_id, a.passwd
+        a.close()
+        b = self.raw(connect=False)
+        resp = b.connect(longer, session_id=sid, passwd=pw)
+        self.assertEqual((resp["session_id"], resp["timeout"]),
+                         (sid, longer))
+        path = self.p("renew")
+        _, rep = b.create(path, flags=1)
+        self.assertEqual(rep.err, 0)
+        log = zkt.EventLog()
+        self.zk.exists(path, watch=log)
+        t0 = time.monotonic()
+        b.close()
+        ev = log.wait(1, secs=2.0 * longer / 1000 + 5)[0]
+        waited = time.monotonic() - t0
+        self.assertEqual(ev.type, "DELETED")
+        self.assertGreater(waited, 0.9 * longer / 1000,
+                           "expired by the first timeout %d ms, not by "
+                           "the renegotiated %d ms" % (lo, longer))
