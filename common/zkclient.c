@@ -30,6 +30,13 @@ static void drop_fd(struct zkc *c)
 		close(c->fd);
 	c->fd = -1;
 	c->inlen = 0;
+	c->ping_out = 0;
+}
+
+static void heard(struct zkc *c, int64_t sent_ms)
+{
+	if (sent_ms > c->server_heard_ms)
+		c->server_heard_ms = sent_ms;
 }
 
 /* Read what is available. 1 read something, 0 nothing (EAGAIN), -1 EOF or
@@ -148,8 +155,12 @@ static int handle_frame(struct zkc *c, const uint8_t *p, uint32_t n, int32_t wan
 		zkc_ev_push(c, e.type, e.state, h.zxid, &e.path);
 		return 0;
 	}
-	if (h.xid == XID_PING)
+	if (h.xid == XID_PING) {
+		if (c->ping_out)
+			heard(c, c->ping_sent_ms);
+		c->ping_out = 0;
 		return 0;
+	}
 	if (h.xid == XID_AUTH) {
 		if (h.err != ZOK)
 			c->auth_failed = 1;
@@ -159,6 +170,7 @@ static int handle_frame(struct zkc *c, const uint8_t *p, uint32_t n, int32_t wan
 		return -1;	/* replies are FIFO and we have one in flight */
 	if (h.zxid > c->last_zxid)
 		c->last_zxid = h.zxid;
+	heard(c, c->req_sent_ms);
 	c->reply_err = h.err;
 	c->reply_zxid = h.zxid;
 	jute_buf_reset(&c->reply);
@@ -217,14 +229,16 @@ static int pump(struct zkc *c, int32_t want_xid, int want_event, int64_t deadlin
 
 		if (now >= dead_at)
 			return PUMP_LOST;
-		if (now >= ping_at) {
+		if (now >= ping_at && !c->ping_out) {
 			if (send_ping(c, now + c->neg_timeout_ms / 3) < 0)
 				return PUMP_LOST;
+			c->ping_sent_ms = now;
+			c->ping_out = 1;
 			continue;
 		}
 		if (deadline >= 0 && now >= deadline)
 			return PUMP_TIMEOUT;
-		wake = ping_at < dead_at ? ping_at : dead_at;
+		wake = ping_at < dead_at && !c->ping_out ? ping_at : dead_at;
 		if (deadline >= 0 && deadline < wake)
 			wake = deadline;
 
@@ -322,6 +336,7 @@ static int send_set_watches(struct zkc *c, int64_t deadline)
 		jute_enc_req_hdr(&b, &h);
 		jute_enc_set_watches(&b, &sw, v2);
 		jute_frame_end(&b, off);
+		c->req_sent_ms = zkc_now_ms();
 		rc = send_frame(c, &b, deadline);
 		jute_buf_free(&b);
 		if (rc == 0)
@@ -350,7 +365,7 @@ static int handshake(struct zkc *c, int64_t deadline)
 	off = jute_frame_begin(&b);
 	jute_enc_connect_req(&b, &req);
 	jute_frame_end(&b, off);
-	c->last_recv_ms = c->last_send_ms = zkc_now_ms();
+	c->last_recv_ms = c->last_send_ms = c->req_sent_ms = zkc_now_ms();
 	rc = send_frame(c, &b, deadline);
 	jute_buf_free(&b);
 	if (rc < 0)
@@ -385,6 +400,7 @@ static int handshake(struct zkc *c, int64_t deadline)
 			c->expired = 1;
 			return ZSESSIONEXPIRED;
 		}
+		heard(c, c->req_sent_ms);
 		c->session_id = resp.session_id;
 		memcpy(c->passwd, resp.passwd.p, JUTE_PASSWD_LEN);
 		c->neg_timeout_ms = resp.timeout;
@@ -423,7 +439,7 @@ static int connect_round(struct zkc *c, int first)
  * session would have expired at the server anyway, then give up. */
 static int reconnect(struct zkc *c)
 {
-	int64_t give_up = c->last_recv_ms + c->neg_timeout_ms;
+	int64_t give_up = c->server_heard_ms + c->neg_timeout_ms;
 	int rc;
 
 	if (c->expired)
@@ -547,7 +563,8 @@ int zkc_call(struct zkc *c, int32_t op, const struct jute_buf *body)
 		jute_buf_free(&b);
 		return ZBADARGUMENTS;
 	}
-	rc = send_frame(c, &b, zkc_now_ms() + c->request_timeout_ms);
+	c->req_sent_ms = zkc_now_ms();
+	rc = send_frame(c, &b, c->req_sent_ms + c->request_timeout_ms);
 	jute_buf_free(&b);
 	if (rc < 0) {
 		rc = lost(c);

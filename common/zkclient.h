@@ -68,6 +68,12 @@ struct zkc {
 	uint64_t connects;		/* successful handshakes (1 = first) */
 
 	int64_t last_send_ms, last_recv_ms;
+	/* The server has surely heard from us at this time (the send time of
+	 * the latest request or ping it answered): it cannot expire the
+	 * session before server_heard_ms + neg_timeout_ms. */
+	int64_t server_heard_ms;
+	int64_t ping_sent_ms, req_sent_ms;
+	int ping_out;			/* one ping in flight at most */
 
 	uint8_t *in;			/* received bytes not yet framed */
 	size_t inlen, incap;
