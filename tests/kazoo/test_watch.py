@@ -231,3 +231,66 @@ class WatchTest(zkt.ZkCase):
         events, rep = r2.set_watches(seen, child=[base])
         self.assertEqual(rep.err, 0)
         self.assertEqual(events, [(rawzk.EV_DELETED, 3, base)])
+
+    def test_set_watches_catch_up_rules(self):
+        # Per list and node state, setWatches either fires at once or
+        # arms the watch (relative to the client's last seen zxid).
+        b = self.root
+        for n in ("re", "gone", "same", "kids", "kids2"):
+            self.zk.create(b + "/" + n)
+        self.zk.create(b + "/kids2/x")
+        w = self.raw()
+        w.exists(b)
+        rel = w.last_zxid
+        # What happened while the client was away:
+        self.zk.delete(b + "/re")
+        self.zk.create(b + "/re")
+        self.zk.delete(b + "/gone")
+        self.zk.create(b + "/kids/k")
+        self.zk.create(b + "/tmp")
+        self.zk.delete(b + "/tmp")
+        self.zk.set(b + "/kids2/x", b"1")   # not a change of kids2's list
+        events, rep = w.set_watches(
+            rel,
+            data=[b + "/re", b + "/gone", b + "/same", b + "/tmp"],
+            exist=[b + "/tmp", b + "/same", b + "/nothing"],
+            child=[b + "/kids", b + "/gone", b + "/kids2", b + "/same"])
+        self.assertEqual(rep.err, 0)
+        E = rawzk
+        self.assertEqual(sorted(events), sorted([
+            (E.EV_CREATED, 3, b + "/same"),     # exist list, node present
+            (E.EV_DELETED, 3, b + "/gone"),     # data list, node absent
+            (E.EV_DELETED, 3, b + "/gone"),     # child list, node absent
+            (E.EV_DELETED, 3, b + "/tmp"),      # data list, node absent
+            (E.EV_CHANGED, 3, b + "/re"),       # mzxid after rel
+            (E.EV_CHILD, 3, b + "/kids")]))     # pzxid after rel
+        self.zk.create(b + "/tmp")
+        self.zk.create(b + "/nothing")
+        self.zk.set(b + "/same", b"x")
+        self.zk.create(b + "/kids2/y")
+        self.zk.create(b + "/same/c")
+        self.assertEqual(sorted(w.ping()), sorted([
+            (E.EV_CREATED, 3, b + "/nothing"),
+            (E.EV_CREATED, 3, b + "/tmp"),
+            (E.EV_CHANGED, 3, b + "/same"),
+            (E.EV_CHILD, 3, b + "/kids2"),
+            (E.EV_CHILD, 3, b + "/same")]))
+
+    def test_set_watches_relative_zxid_bounds(self):
+        b = self.root
+        self.zk.create(b + "/n")
+        self.zk.create(b + "/k")
+        # Far in the future: nothing is news, everything is armed.
+        w = self.raw()
+        events, rep = w.set_watches(1 << 60, data=[b + "/n"],
+                                    child=[b + "/k"])
+        self.assertEqual((rep.err, events), (0, []))
+        self.zk.set(b + "/n", b"z")
+        self.assertEqual(w.ping(), [(rawzk.EV_CHANGED, 3, b + "/n")])
+        # Zero: everything that exists is news.
+        w0 = self.raw()
+        events, rep = w0.set_watches(0, data=[b + "/n"], exist=[b + "/n"],
+                                     child=[b + "/k"])
+        self.assertEqual(sorted(events), sorted([
+            (rawzk.EV_CREATED, 3, b + "/n"), (rawzk.EV_CHANGED, 3, b + "/n"),
+            (rawzk.EV_CHILD, 3, b + "/k")]))
