@@ -153,3 +153,80 @@ class ErrorTest(zkt.ZkCase):
         _, rep = r.get_data("")
         self.expect(rep, OK, "getData \"\"")
         self.assertEqual(rep.reader().buf(), b"")
+
+    def test_check_order(self):
+        # Which error wins when several apply (Apache's prep order).
+        r = self.raw()
+        b = self.root
+        r.create(b + "/e", flags=1)
+        r.create(b + "/e2", flags=1)
+        bad = [(31, "world", "other")]
+
+        def cr(path, flags=0, acl=None):
+            return r.call(rawzk.OP_CREATE, rawzk.ustr(path) + rawzk.buf(b"") +
+                          rawzk.acl_vec(acl) + rawzk.i32(flags))[1].err
+
+        def multi(*ops):
+            body = b"".join(rawzk.i32(op) + rawzk.boolean(False) +
+                            rawzk.i32(-1) + rec for op, rec in ops)
+            body += rawzk.i32(-1) + rawzk.boolean(True) + rawzk.i32(-1)
+            rep = r.call(rawzk.OP_MULTI, body)[1]
+            self.assertEqual(rep.err, 0)
+            rd, out = rep.reader(), []
+            while True:
+                typ, done, err = rd.i32(), rd.boolean(), rd.i32()
+                if done:
+                    return out
+                self.assertEqual(typ, -1)
+                rd.i32()
+                out.append(err)
+
+        def crec(path, flags=0):
+            return (rawzk.ustr(path) + rawzk.buf(b"") + rawzk.acl_vec() +
+                    rawzk.i32(flags))
+        cases = [
+            ("flags before parent", cr(b + "/no/x", flags=9), -8),
+            ("ACL before parent", cr(b + "/no/x", acl=bad), -114),
+            ("ACL before exists", cr(b, acl=bad), -114),
+            ("empty ACL", cr(b, acl=[]), -114),
+            ("child of ephemeral", cr(b + "/e/x"), -108),
+            ("exists before ephemeral parent", cr(b + "/e"), -110),
+            ("sequential, parent missing", cr(b + "/no/", flags=2), -101),
+            ("sequential under ephemeral", cr(b + "/e/", flags=2), -108),
+            ("create /zookeeper", cr("/zookeeper"), -110),
+            ("setData: node before version",
+             r.set_data(b + "/none", b"", 7)[1].err, -101),
+            ("delete: parent missing", r.delete(b + "/no/x")[1].err, -101),
+            ("delete: version", r.delete(b + "/e2", 3)[1].err, -103),
+            ("setACL: ACL before node",
+             r.call(7, rawzk.ustr(b + "/none") + rawzk.acl_vec(bad) +
+                    rawzk.i32(-1))[1].err, -114),
+            ("setACL: path",
+             r.call(7, rawzk.ustr(b + "/x/.") + rawzk.acl_vec() +
+                    rawzk.i32(-1))[1].err, -8),
+            ("getACL: missing",
+             r.call(6, rawzk.ustr(b + "/none"))[1].err, -101),
+            ("check: path",
+             multi((13, rawzk.ustr(b + "//x") + rawzk.i32(0))), [-8]),
+            ("check: missing",
+             multi((13, rawzk.ustr(b + "/none") + rawzk.i32(0))), [-101]),
+            ("check: version",
+             multi((13, rawzk.ustr(b) + rawzk.i32(5))), [-103]),
+            ("multi: same create twice",
+             multi((1, crec(b + "/d")), (1, crec(b + "/d"))), [0, -110]),
+            ("multi: check after delete",
+             multi((2, rawzk.ustr(b + "/e2") + rawzk.i32(-1)),
+                   (13, rawzk.ustr(b + "/e2") + rawzk.i32(-1))), [0, -101]),
+            ("multi: child of an ephemeral made in it",
+             multi((1, crec(b + "/ne", 1)), (1, crec(b + "/ne/c"))),
+             [0, -108]),
+            ("multi: version after a set in it",
+             multi((5, rawzk.ustr(b) + rawzk.buf(b"a") + rawzk.i32(-1)),
+                   (5, rawzk.ustr(b) + rawzk.buf(b"b") + rawzk.i32(0))),
+             [0, -103]),
+            ("multi: delete of a parent given a child in it",
+             multi((1, crec(b + "/n2")), (1, crec(b + "/n2/c")),
+                   (2, rawzk.ustr(b + "/n2") + rawzk.i32(-1))), [0, 0, -111]),
+        ]
+        for what, got, want in cases:
+            self.assertEqual(got, want, what)
