@@ -323,10 +323,13 @@ int treedb_open(struct treedb *t, const char *dir, int rw)
 		lmdb_fail("env setup", rc);
 		goto fail;
 	}
-	/* MDB_NOSYNC: see the top of this file. MDB_NOTLS: a reader may keep
-	 * a reset txn and renew it. */
-	rc = mdb_env_open(t->env, dir,
-			  rw ? MDB_NOSYNC | MDB_NOTLS : MDB_RDONLY | MDB_NOTLS, 0660);
+	/* MDB_NOSYNC: see the top of this file. MDB_WRITEMAP: commits write
+	 * the map instead of calling pwrite per dirty page (a single-put
+	 * commit costs about 0.7 us of CPU instead of 6); the file is then
+	 * as large as the map, sparse. MDB_NOTLS: a reader may keep a reset
+	 * txn and renew it. */
+	rc = mdb_env_open(t->env, dir, rw ? MDB_NOSYNC | MDB_WRITEMAP | MDB_NOTLS :
+			  MDB_RDONLY | MDB_NOTLS, 0660);
 	if (rc) {
 		if (rc == ENOENT && !rw) {
 			errno = ENOENT;	/* not created yet: caller retries */

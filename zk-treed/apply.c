@@ -250,58 +250,50 @@ static void multi_result(const struct txn_op *op, const struct op_res *res,
 	jute_multi_put_result(body, &r);
 }
 
-/* All sub-ops in a nested txn: if one does not fit the tree (prep should
- * make that impossible), nothing is kept and the results take the failed
- * multi's layout. */
-static int do_multi(struct treedb *t, MDB_txn *w, const struct txn *x,
-		    struct jute_buf *body)
+/* The failed multi's layout: earlier ops 0, the failing one its code,
+ * later ones RuntimeInconsistency. */
+void apply_multi_failed(const struct txn *x, const struct apply_misfit *mf,
+			struct jute_buf *body)
 {
 	struct txn_iter it;
 	struct txn_op op;
-	struct op_res res;
-	MDB_txn *nested;
-	int rc, failed_at = -1, i = 0;
-	int32_t failed_err = 0;
-	size_t start = body->len;
+	int i;
 
-	rc = mdb_txn_begin(t->env, w, 0, &nested);
-	if (rc) {
-		warnx("tree: nested txn: %s", mdb_strerror(rc));
-		return -1;
-	}
-	txn_iter_init(&it, x);
-	while (txn_sub_next(&it, &op)) {
-		if (do_op(t, nested, x, &op, &res)) {
-			mdb_txn_abort(nested);
-			return -1;
-		}
-		if (res.err != ZOK && op.type != OP_ERROR && failed_at < 0) {
-			failed_at = i;
-			failed_err = res.err;
-			break;
-		}
-		multi_result(&op, &res, body);
-		i++;
-	}
-	if (failed_at < 0) {
-		rc = mdb_txn_commit(nested);
-		if (rc) {
-			warnx("tree: nested commit: %s", mdb_strerror(rc));
-			return -1;
-		}
-		jute_multi_end(body);
-		return 0;
-	}
-	mdb_txn_abort(nested);
-	warnx("tree: multi zxid %llx: op %d does not fit the tree (%d); rolled back",
-	      (unsigned long long)x->zxid, failed_at, failed_err);
-	body->len = start;
 	txn_iter_init(&it, x);
 	for (i = 0; txn_sub_next(&it, &op); i++) {
 		struct jute_multi_result r = { .type = -1 };
 
-		r.err = i < failed_at ? 0 : i == failed_at ? failed_err : ZRUNTIMEINCONSISTENCY;
+		r.err = i < mf->at ? 0 : i == mf->at ? mf->err : ZRUNTIMEINCONSISTENCY;
 		jute_multi_put_result(body, &r);
+	}
+	jute_multi_end(body);
+}
+
+/* All sub-ops in order, straight into w (LMDB has no nested txns with
+ * MDB_WRITEMAP). A sub-op that does not fit the tree (prep makes that
+ * impossible) leaves w half changed: APPLY_MISFIT tells the caller to
+ * abort w and redo its batch with this multi as a failed one. */
+static int do_multi(struct treedb *t, MDB_txn *w, const struct txn *x,
+		    struct jute_buf *body, struct apply_misfit *mf)
+{
+	struct txn_iter it;
+	struct txn_op op;
+	struct op_res res;
+	int i = 0;
+
+	txn_iter_init(&it, x);
+	while (txn_sub_next(&it, &op)) {
+		if (do_op(t, w, x, &op, &res))
+			return -1;
+		if (res.err != ZOK && op.type != OP_ERROR) {
+			mf->at = i;
+			mf->err = res.err;
+			warnx("tree: multi zxid %llx: op %d does not fit the tree (%s)",
+			      (unsigned long long)x->zxid, i, jute_err_name(res.err));
+			return APPLY_MISFIT;
+		}
+		multi_result(&op, &res, body);
+		i++;
 	}
 	jute_multi_end(body);
 	return 0;
@@ -326,7 +318,7 @@ static int do_close(struct treedb *t, MDB_txn *w, const struct txn *x)
 }
 
 int apply_txn(struct treedb *t, MDB_txn *w, const struct txn *x, int32_t *err,
-	      struct jute_buf *body)
+	      struct jute_buf *body, struct apply_misfit *mf)
 {
 	struct op_res res;
 
@@ -341,7 +333,7 @@ int apply_txn(struct treedb *t, MDB_txn *w, const struct txn *x, int32_t *err,
 			reply_body(&x->one, &res, body);
 		return 0;
 	case OP_MULTI:
-		return do_multi(t, w, x, body);
+		return do_multi(t, w, x, body, mf);
 	case OP_CREATESESSION:
 		return treedb_session_put(t, w, x->session, x->timeout, x->passwd.p);
 	case OP_CLOSESESSION:

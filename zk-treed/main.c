@@ -75,21 +75,60 @@ static void publish(struct treed *t, struct done *x)
 		warnx("cannot send TREE_APPLIED %" PRIx64 " to zk-sessiond", (uint64_t)x->msg.zxid);
 }
 
-/* Applies one in-order commit inside w. */
-static void apply_one(struct treed *t, MDB_txn *w, struct done *x)
+/* Applies x inside w: 0, or APPLY_MISFIT (w must be aborted). */
+static int apply_entry(struct treed *t, MDB_txn *w, struct done *x, struct txn *txn,
+		       struct apply_misfit *mf)
 {
-	struct txn txn;
+	int rc;
 
-	if (txn_decode(x->msg.txn.p, x->msg.txn.len, &txn) != 0 || txn.zxid != x->msg.zxid)
+	if (txn_decode(x->msg.txn.p, x->msg.txn.len, txn) != 0 || txn->zxid != x->msg.zxid)
 		fatalx("ZAB_COMMIT %" PRIx64 " from zk-zabd: malformed txn", (uint64_t)x->msg.zxid);
 	x->body_off = t->bodies.len;
-	if (apply_txn(&t->tree, w, &txn, &x->err, &t->bodies) < 0)
+	rc = apply_txn(&t->tree, w, txn, &x->err, &t->bodies, mf);
+	if (rc < 0)
 		fatalx("tree: cannot apply zxid %" PRIx64 "; exiting for a clean replay",
 		       (uint64_t)x->msg.zxid);
+	if (rc == APPLY_MISFIT)
+		return rc;
 	if (t->bodies.err)
 		fatalx("tree: reply of zxid %" PRIx64 " too large", (uint64_t)x->msg.zxid);
 	x->body_len = t->bodies.len - x->body_off;
-	x->session_txn = txn.type == OP_CREATESESSION || txn.type == OP_CLOSESESSION;
+	x->session_txn = txn->type == OP_CREATESESSION || txn->type == OP_CLOSESESSION;
+	return 0;
+}
+
+/* Applies batch entry n (in zxid order) inside *w. A multi that does not
+ * fit the tree (prep makes it impossible) has half changed *w: start a new
+ * write txn, redo the entries before it, and answer it as a failed multi
+ * that changed nothing, as Apache would. */
+static void apply_one(struct treed *t, MDB_txn **w, int n)
+{
+	struct done *x = &t->batch[n];
+	struct apply_misfit mf;
+	struct txn txn;
+	int i, rc;
+
+	if (apply_entry(t, *w, x, &txn, &mf) == APPLY_MISFIT) {
+		mdb_txn_abort(*w);
+		rc = mdb_txn_begin(t->tree.env, NULL, 0, w);
+		if (rc)
+			fatalx("tree: write txn: %s", mdb_strerror(rc));
+		jute_buf_reset(&t->bodies);
+		for (i = 0; i < n; i++) {
+			struct apply_misfit again;
+			struct txn tx;
+
+			if (apply_entry(t, *w, &t->batch[i], &tx, &again) != 0)
+				fatalx("tree: zxid %" PRIx64 " does not apply twice the same way",
+				       (uint64_t)t->batch[i].msg.zxid);
+		}
+		x->body_off = t->bodies.len;
+		apply_multi_failed(&txn, &mf, &t->bodies);
+		x->err = ZOK;
+		x->body_len = t->bodies.len - x->body_off;
+		x->session_txn = 0;
+		t->bad++;
+	}
 	t->applied = x->msg.zxid;
 	t->txns++;
 }
@@ -138,7 +177,7 @@ static void treed_inbox(void *arg, int fd, uint32_t events)
 				fatalx("tree: write txn: %s", mdb_strerror(rc));
 		}
 		t->gap = 0;
-		apply_one(t, w, x);
+		apply_one(t, &w, n);
 		n++;
 	}
 	if (w) {
@@ -197,6 +236,7 @@ static void treed_status(struct daemon *d, struct json *j)
 	json_uint(j, "gaps", t->gaps);
 	json_uint(j, "hellos", t->hellos);
 	json_uint(j, "syncs", t->syncs);
+	json_uint(j, "misfits", t->bad);
 }
 
 int main(int argc, char **argv)

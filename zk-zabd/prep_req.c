@@ -49,11 +49,8 @@ static int prep_multi(struct prep *p, const struct prep_req *r, int32_t *n,
 	/* Decode everything first: a bad op fails the whole request. */
 	jute_rd_init(&rd, r->body, r->len, p->max_buffer);
 	while ((k = jute_multi_next(&rd, 0, &m, &bad)) == 1) {
+		/* a bad create flag fails its sub-op in place (BadArguments) */
 		if (++count > TXN_MULTI_MAX)
-			return ZMARSHALLINGERROR;
-		if ((m.op == OP_CREATE || m.op == OP_CREATE2 || m.op == OP_CREATECONTAINER ||
-		     m.op == OP_CREATETTL) &&
-		    (m.u.create.flags < 0 || m.u.create.flags > CM_PERSISTENT_SEQUENTIAL_WITH_TTL))
 			return ZMARSHALLINGERROR;
 	}
 	if (k < 0 || jute_rd_done(&rd) != 0)

@@ -36,13 +36,16 @@ static void teardown(void)
 
 static int32_t err;
 static struct jute_buf body;
+static int misfits;
 
 /* Encode t, decode it back (as zk-treed gets it) and apply it. */
 static void apply(struct txn *t)
 {
 	struct jute_buf b;
 	struct txn d;
+	struct apply_misfit mf;
 	MDB_txn *w;
+	int rc;
 
 	jute_buf_init(&b, 0);
 	txn_encode(&b, t);
@@ -50,7 +53,16 @@ static void apply(struct txn *t)
 	CHECK_EQ_INT(txn_decode(b.p, b.len, &d), 0);
 	jute_buf_reset(&body);
 	CHECK_EQ_INT(mdb_txn_begin(tree.env, NULL, 0, &w), 0);
-	CHECK_EQ_INT(apply_txn(&tree, w, &d, &err, &body), 0);
+	rc = apply_txn(&tree, w, &d, &err, &body, &mf);
+	CHECK(rc == 0 || rc == APPLY_MISFIT);
+	if (rc == APPLY_MISFIT) {	/* as zk-treed does: nothing kept */
+		mdb_txn_abort(w);
+		jute_buf_reset(&body);
+		apply_multi_failed(&d, &mf, &body);
+		err = ZOK;
+		misfits++;
+		CHECK_EQ_INT(mdb_txn_begin(tree.env, NULL, 0, &w), 0);
+	}
 	CHECK_EQ_INT(treedb_set_applied(&tree, w, d.zxid), 0);
 	CHECK_EQ_INT(mdb_txn_commit(w), 0);
 	jute_buf_free(&b);
@@ -251,7 +263,9 @@ static void test_multi_rollback(void)
 	t.zxid = 3;
 	t.n = 3;
 	t.subs = ops;
+	misfits = 0;
 	apply(&t);
+	CHECK_EQ_INT(misfits, 1);
 	CHECK_EQ_INT(err, ZOK);
 	jute_rd_init(&r, body.p, body.len, 0);
 	CHECK_EQ_INT(jute_multi_next_result(&r, &res), 1);

@@ -99,13 +99,14 @@ static void apply_all(void)
 	MDB_txn *w;
 	struct txn t;
 	struct jute_buf body;
+	struct apply_misfit mf;
 	int i;
 
 	CHECK_EQ_INT(mdb_txn_begin(tree.env, NULL, 0, &w), 0);
 	for (i = 0; i < npend; i++) {
 		CHECK_EQ_INT(txn_decode(pend[i].p, pend[i].len, &t), 0);
 		jute_buf_init(&body, 0);
-		CHECK_EQ_INT(apply_txn(&tree, w, &t, &last_err, &body), 0);
+		CHECK_EQ_INT(apply_txn(&tree, w, &t, &last_err, &body, &mf), 0);
 		CHECK_EQ_INT(treedb_set_applied(&tree, w, t.zxid), 0);
 		last_len = body.len < sizeof(last_body) ? body.len : sizeof(last_body);
 		memcpy(last_body, body.p, last_len);
@@ -530,11 +531,19 @@ static void test_multi(void)
 	CHECK_EQ_INT(run(SESS, OP_MULTI, &b), ZOK);
 	CHECK_EQ_INT(create("/m/s-", "", CM_PERSISTENT_SEQUENTIAL), ZOK);
 	CHECK_EQ_STR(last_path(), "/m/s-0000000002");
-	/* a bad op type or flag: MarshallingError for the whole request */
+	/* a bad flag fails its sub-op in place */
 	jute_buf_reset(&b);
-	put_create_op(&b, OP_CREATE, "/h", 9);
+	put_create_op(&b, OP_CREATE, "/h", 0);
+	put_create_op(&b, OP_CREATE, "/h2", 9);
 	jute_multi_end(&b);
-	CHECK_EQ_INT(run(SESS, OP_MULTI, &b), 1000 + ZMARSHALLINGERROR);
+	CHECK_EQ_INT(run(SESS, OP_MULTI, &b), ZOK);
+	jute_rd_init(&r, last_body, last_len, 0);
+	CHECK_EQ_INT(jute_multi_next_result(&r, &res), 1);
+	CHECK_EQ_INT(res.err, 0);
+	CHECK_EQ_INT(jute_multi_next_result(&r, &res), 1);
+	CHECK_EQ_INT(res.err, ZBADARGUMENTS);
+	CHECK_EQ_INT(get("/h", &n, &s), ZNONODE);
+	/* a read op: MarshallingError for the whole request */
 	jute_buf_reset(&b);
 	put_pv_op(&b, OP_GETDATA, "/h", 0);
 	jute_multi_end(&b);
