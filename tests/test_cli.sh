@@ -606,6 +606,37 @@ test_server_restart_keeps_session() {
 	zk rm /cli_rw
 }
 
+test_lock_child_killed_when_servers_gone() {
+	compat_gap test_lock_child_killed_when_servers_gone || return 0
+	rm -f "$W/g.pid"
+	"$Z" --session-timeout 4000 lock /cli_lock/g -- \
+	    sh -c 'echo $$ > "$0"; exec sleep 60' "$W/g.pid" 2> "$W/g.err" &
+	zp=$!
+	wait_for 10 test -s "$W/g.pid"
+	cp=$(cat "$W/g.pid")
+	# No server at all: once the session may have expired, the command
+	# must not keep running as if it held the lock.
+	if [ "$ZK_TARGET" = apache ]; then
+		apache_ref_down "$COMPAT_DIR"
+	else
+		"$ZK_CLUSTER" kill -d "$ZK_DIR" 1 > /dev/null
+	fi
+	start=$SECONDS
+	reap "$zp" 20
+	assertEquals "zk reports the lost session" 7 $?
+	assertTrue "within about the session timeout" "[ $((SECONDS - start)) -le 8 ]"
+	kill -0 "$cp" 2> /dev/null
+	assertEquals "child was killed" 1 $?
+	if [ "$ZK_TARGET" = apache ]; then
+		apache_ref_up "$COMPAT_DIR" "$ZK_PORT" "$COMPAT_CFG_TICK" \
+		    "$COMPAT_CFG_4LW" "extendedTypesEnabled=true" > /dev/null
+	else
+		"$ZK_CLUSTER" start -d "$ZK_DIR" 1 > /dev/null
+	fi
+	assertEquals "server back" 0 $?
+	wait_for 30 "$Z" exists /zookeeper
+}
+
 # ---- connection and exit codes ----------------------------------------------
 
 test_exit_codes() {
