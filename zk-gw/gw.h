@@ -89,6 +89,7 @@ struct conn {
 	uint8_t passwd[JUTE_PASSWD_LEN];
 	int has_readonly;		/* 45-byte ConnectRequest */
 	uint64_t sess_corr;		/* CS_SESSION: SESS_CREATE corr */
+	int64_t sess_asked_ms;		/* CS_SESSION: when (monotonic) */
 	int touched;			/* traffic since the last GW_TOUCH */
 
 	struct auth_id auth[GW_MAX_AUTH];

@@ -317,6 +317,13 @@ void write_touch_timer(void *arg)
 		struct conn *c = gw.conns[fd];
 		int i;
 
+		if (c && !c->dead && c->st == CS_SESSION &&
+		    loop_now_ms() - c->sess_asked_ms > (c->timeout > 10000 ? c->timeout : 10000)) {
+			/* The createSession was lost (a daemon restarted): the
+			 * client retries on a new connection. */
+			conn_close(c, "no session from zk-sessiond in time");
+			continue;
+		}
 		if (!c || c->dead || !c->touched || !c->session || c->st != CS_OPEN)
 			continue;
 		c->touched = 0;
