@@ -243,3 +243,75 @@ class RecipeTest(zkt.ZkCase):
         other.delete(path)
         wait(lambda: datas[-1:] == [None], "deleted")
         self.assertEqual(datas, [b"0", b"1", b"2", None])
+
+    def test_semaphore(self):
+        path = self.p("sem")
+        inside, peak, errors = [0], [0], []
+        guard = threading.Lock()
+
+        def worker(i):
+            try:
+                sem = self.client().Semaphore(path, "w%d" % i, max_leases=2)
+                for _ in range(3):
+                    with sem:
+                        with guard:
+                            inside[0] += 1
+                            peak[0] = max(peak[0], inside[0])
+                        time.sleep(0.005)
+                        with guard:
+                            inside[0] -= 1
+            except Exception as e:
+                errors.append(e)
+        self.join([start(worker, i) for i in range(4)])
+        self.assertEqual(errors, [])
+        self.assertLessEqual(peak[0], 2)
+        self.assertEqual(self.zk.Semaphore(path, max_leases=2).lease_holders(),
+                         [])
+
+    def test_party(self):
+        path = self.p("party")
+        members = [self.client().Party(path, "m%d" % i) for i in range(3)]
+        for m in members:
+            m.join()
+        self.assertEqual(sorted(members[0]), ["m0", "m1", "m2"])
+        self.assertEqual(len(members[1]), 3)
+        members[1].leave()
+        self.assertEqual(sorted(members[2]), ["m0", "m2"])
+        self.assertEqual(sorted(self.zk.Party(path)), ["m0", "m2"])
+
+    def test_tree_cache(self):
+        from kazoo.recipe.cache import TreeCache, TreeEvent
+        base = self.zk.create(self.p("tc"))
+        self.zk.create(base + "/a", b"1")
+        cache = TreeCache(self.zk, base)
+        seen, cond = [], threading.Condition()
+
+        def listener(ev):
+            with cond:
+                seen.append(ev)
+                cond.notify_all()
+        cache.listen(listener)
+        cache.start()
+        self.addCleanup(cache.close)
+
+        def wait_event(kind, path):
+            def found():
+                return any(e.event_type == kind and e.event_data and
+                           e.event_data.path == path for e in seen)
+            with cond:
+                self.assertTrue(cond.wait_for(found, 10),
+                                "no event %d for %s" % (kind, path))
+        with cond:
+            self.assertTrue(cond.wait_for(
+                lambda: any(e.event_type == TreeEvent.INITIALIZED
+                            for e in seen), 10), "cache not initialized")
+        self.assertEqual(cache.get_data(base + "/a").data, b"1")
+        other = self.client()
+        other.create(base + "/b/c", b"deep", makepath=True)
+        wait_event(TreeEvent.NODE_ADDED, base + "/b/c")
+        other.set(base + "/a", b"2")
+        wait_event(TreeEvent.NODE_UPDATED, base + "/a")
+        self.assertEqual(cache.get_data(base + "/a").data, b"2")
+        other.delete(base + "/b/c")
+        wait_event(TreeEvent.NODE_REMOVED, base + "/b/c")
+        self.assertEqual(sorted(cache.get_children(base)), ["a", "b"])
