@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "../../zk-zabd/crc32c.c"
 #include "../../zk-zabd/txnlog.c"
+#include "../../zk-zabd/txnlog_epoch.c"
 #include "unit.h"
 
 static char tmpl[64];
