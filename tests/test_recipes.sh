@@ -1,6 +1,7 @@
 #!/bin/bash
 # kazoo's recipes (Lock, Election, Queue, LockingQueue, Barrier,
-# DoubleBarrier, Counter) against the server.
+# DoubleBarrier, Counter, Semaphore, Party, DataWatch/ChildrenWatch,
+# TreeCache) against the server.
 # ZK_TARGET=apache|zk|both (default both). Known zk gaps:
 # tests/kazoo/known_gaps.py.
 

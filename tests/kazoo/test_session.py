@@ -417,3 +417,17 @@ class SessionTest(zkt.ZkCase):
         self.assertGreater(waited, 0.9 * longer / 1000,
                            "expired by the first timeout %d ms, not by "
                            "the renegotiated %d ms" % (lo, longer))
+
+    def test_xids_echoed_verbatim(self):
+        # C sends setWatches with xid -8; others count from 0 or 1 and wrap.
+        r = self.raw()
+        sw = (rawzk.i64(0) + rawzk.str_vec([]) + rawzk.str_vec([]) +
+              rawzk.str_vec([]))
+        ex = rawzk.ustr("/") + rawzk.boolean(False)
+        for xid, op, body in ((-8, rawzk.OP_SETWATCHES, sw),
+                              (0, rawzk.OP_EXISTS, ex),
+                              (0x7fffffff, rawzk.OP_EXISTS, ex),
+                              (-5, rawzk.OP_EXISTS, ex)):
+            r.send(op, body, xid=xid)
+            rep = r.recv()
+            self.assertEqual((rep.xid, rep.err), (xid, 0))
