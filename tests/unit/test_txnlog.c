@@ -383,6 +383,42 @@ static void test_corrupt_middle_segment(void)
 	rm_dir(dir);
 }
 
+/* A crash right after a new segment was created leaves it empty: the
+ * open drops it and the next sync names a new one. */
+static void test_empty_last_segment(void)
+{
+	const char *dir = fresh_dir();
+	struct txnlog l;
+	char path[4200];
+	int64_t z[16];
+	int fd;
+
+	open_ok(&l, dir);
+	for (int64_t i = 1; i <= 3; i++)
+		CHECK_EQ_INT(put(&l, i), 0);
+	CHECK_EQ_INT(txnlog_sync(&l), 0);
+	txnlog_close(&l);
+	snprintf(path, sizeof path, "%s/log.0000000000000004", dir);
+	fd = open(path, O_RDWR | O_CREAT, 0640);
+	CHECK(fd >= 0);
+	CHECK_EQ_INT(ftruncate(fd, 1 << 20), 0);	/* zero fill, no record */
+	close(fd);
+	open_ok(&l, dir);
+	CHECK_EQ_INT(l.bad_tail, 0);
+	CHECK_EQ_INT(l.nsegs, 1);
+	CHECK_EQ_INT(l.last_zxid, 3);
+	CHECK(access(path, F_OK) != 0);
+	l.seg_max = 1;		/* the next sync starts a segment */
+	CHECK_EQ_INT(put(&l, 4), 0);
+	CHECK_EQ_INT(txnlog_sync(&l), 0);
+	CHECK_EQ_INT(l.nsegs, 2);
+	txnlog_close(&l);
+	open_ok(&l, dir);
+	CHECK_EQ_INT(read_all(&l, 0, z, 16), 4);
+	txnlog_close(&l);
+	rm_dir(dir);
+}
+
 static void test_big_record(void)
 {
 	const char *dir = fresh_dir();
@@ -519,6 +555,7 @@ int main(void)
 		{ "torn_header", test_torn_header },
 		{ "corrupt_last_record", test_corrupt_last_record },
 		{ "corrupt_middle_segment", test_corrupt_middle_segment },
+		{ "empty_last_segment", test_empty_last_segment },
 		{ "big_record", test_big_record },
 		{ "epoch_file", test_epoch_file },
 		{ "background_sync", test_background_sync },
