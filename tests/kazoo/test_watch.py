@@ -294,3 +294,47 @@ class WatchTest(zkt.ZkCase):
         self.assertEqual(sorted(events), sorted([
             (rawzk.EV_CREATED, 3, b + "/n"), (rawzk.EV_CHANGED, 3, b + "/n"),
             (rawzk.EV_CHILD, 3, b + "/k")]))
+
+    def test_persistent_and_recursive_watches(self):
+        # addWatch (3.6+): persistent watches stay after firing; recursive
+        # ones cover the subtree and never report child changes.
+        b = self.root
+        w = self.raw()
+        _, rep = w.call(106, rawzk.ustr(b + "/p") + rawzk.i32(0))
+        self.assertEqual((rep.err, rep.body), (0, b"\0\0\0\0"))
+        _, rep = w.call(106, rawzk.ustr(b) + rawzk.i32(1))
+        self.assertEqual(rep.err, 0)
+        _, rep = w.call(106, rawzk.ustr(b) + rawzk.i32(7))
+        self.assertEqual(rep.err, -5)
+        self.zk.create(b + "/p")
+        self.zk.set(b + "/p", b"1")
+        self.zk.create(b + "/p/c")
+        self.zk.delete(b + "/p/c")
+        self.zk.delete(b + "/p")
+        self.zk.create(b + "/p")
+        E = rawzk
+        p, c = b + "/p", b + "/p/c"
+        self.assertEqual(w.ping(), [
+            (E.EV_CREATED, 3, p), (E.EV_CHANGED, 3, p),
+            (E.EV_CREATED, 3, c), (E.EV_CHILD, 3, p),
+            (E.EV_DELETED, 3, c), (E.EV_CHILD, 3, p),
+            (E.EV_DELETED, 3, p), (E.EV_CREATED, 3, p)])
+        # checkWatches (17) / removeWatches (18): 1 children, 2 data, 3 any.
+        _, rep = w.call(17, rawzk.ustr(p) + rawzk.i32(2))
+        self.assertEqual(rep.err, 0)
+        _, rep = w.call(18, rawzk.ustr(p) + rawzk.i32(3))
+        self.assertEqual(rep.err, 0)
+        # Nothing is registered at p any more ...
+        _, rep = w.call(18, rawzk.ustr(p) + rawzk.i32(3))
+        self.assertEqual(rep.err, -121)
+        # ... but the recursive watch on the root still covers it.
+        self.zk.set(p, b"2")
+        self.assertEqual(w.ping(), [(E.EV_CHANGED, 3, p)])
+        _, rep = w.call(18, rawzk.ustr(b) + rawzk.i32(3))
+        self.assertEqual(rep.err, 0)
+        _, rep = w.call(17, rawzk.ustr(b) + rawzk.i32(3))
+        self.assertEqual(rep.err, -121)
+        _, rep = w.call(18, rawzk.ustr(b) + rawzk.i32(9))
+        self.assertEqual(rep.err, -5)
+        self.zk.set(p, b"3")
+        self.assertEqual(w.ping(), [])
