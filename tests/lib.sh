@@ -11,7 +11,10 @@
 #   wait_for SECS CMD...    run CMD every 0.1 s until it succeeds; 1 on timeout
 #
 # Ports and directories
-#   lib_tmpdir              print a new short temp dir (unix socket paths are short)
+#   lib_tmpdir              print a new temp dir under $TMPDIR (default /tmp;
+#                           tests/run.sh gives each suite its own) that the
+#                           daemon users can traverse; keep it short (unix
+#                           socket paths are short)
 #   lib_port_free PORT      0 if nothing listens on 127.0.0.1:PORT
 #   lib_pick_base           print a base port whose 300-port block is free;
 #                           derived from $$ so parallel suites do not collide
@@ -66,7 +69,7 @@ wait_for() {
 # their directories inside it (mktemp -d makes 0700).
 lib_tmpdir() {
 	local d
-	d=$(mktemp -d /tmp/zkt.XXXXXX) && chmod 755 "$d" && echo "$d"
+	d=$(mktemp -d "${TMPDIR:-/tmp}/zkt.XXXXXX") && chmod 755 "$d" && echo "$d"
 }
 
 lib_port_free() {

@@ -10,7 +10,9 @@
 # "Ran N tests." and, on failure, "FAILED (failures=K...)". A suite that
 # crashes, times out or prints no tally counts as one failed case (on top
 # of whatever it had reported). Each suite's output goes to
-# build/test-logs/<suite>.log; a failing suite's tail is printed.
+# build/test-logs/<suite>.log; a failing suite's tail is printed. Each
+# shunit2 suite gets its own TMPDIR; a zk cluster or Apache server still
+# running there afterwards is stopped and counts as one more failure.
 # Environment: UNIT_TIMEOUT (default 120 s), SUITE_TIMEOUT (default 600 s),
 # VERBOSE=1 to print every suite's output.
 set -u
@@ -118,13 +120,45 @@ shunit_tally() {
 		END { if (want) fail += runfail; printf "%d %d %d\n", runs, ran, fail }'
 }
 
+# Stops what a suite left running in its private TMPDIR: zk clusters (a
+# DIR/nodes file and a live runsvdir.pid) and Apache servers (apache.pid).
+# Only what the suite's own directories recorded is signalled. Prints one
+# line per leftover; returns 1 if there was any.
+reap_leftovers() {
+	local tdir=$1 f dir pid left=0
+	while IFS= read -r f; do
+		dir=${f%/nodes}
+		if ls "$dir"/node*/runsvdir.pid >/dev/null 2>&1; then
+			echo "run.sh: stopping a cluster left running in $dir"
+			"$ROOT/bin/zk-cluster" down -d "$dir" >/dev/null 2>&1
+			left=1
+		fi
+	done < <(find "$tdir" -maxdepth 5 -name nodes -type f 2>/dev/null)
+	while IFS= read -r f; do
+		pid=$(cat "$f" 2>/dev/null)
+		if [ -n "$pid" ] && grep -q ZooKeeperServerMain "/proc/$pid/cmdline" 2>/dev/null; then
+			echo "run.sh: stopping an Apache ZooKeeper (pid $pid) left running by $f"
+			kill -KILL "$pid" 2>/dev/null
+			left=1
+		fi
+	done < <(find "$tdir" -maxdepth 5 -name apache.pid -type f 2>/dev/null)
+	return $left
+}
+
 run_shunit() {
-	local file=$1 name log rc runs ran failures pass fail note="" t0
+	local file=$1 name log rc runs ran failures pass fail note="" t0 tdir
 	name=${file##*/}
 	log=$LOGS/${name%.sh}.log
 	t0=$SECONDS
-	SHUNIT_COLOR=none SHUNIT_TEST_PREFIX="@@TEST " run_logged "$SUITE_TIMEOUT" "$log" bash "$file"
+	# A private TMPDIR, so that whatever the suite leaves behind (say it
+	# timed out) is found and stopped here without touching anyone else's.
+	tdir=$(mktemp -d /tmp/zkr.XXXXXX) && chmod 755 "$tdir" || exit 1
+	TMPDIR=$tdir SHUNIT_COLOR=none SHUNIT_TEST_PREFIX="@@TEST " \
+		run_logged "$SUITE_TIMEOUT" "$log" bash "$file"
 	rc=$?
+	reap_leftovers "$tdir" >>"$log" 2>&1
+	local reaped=$?
+	rm -rf "$tdir"
 	read -r runs ran failures <<<"$(shunit_tally "$log")"
 	fail=$failures
 	pass=$((ran - failures))
@@ -135,6 +169,9 @@ run_shunit() {
 		fail=$((fail + 1)); note=" [no shunit2 tally, exit $rc]"
 	elif [ $rc -ne 0 ] && [ "$fail" -eq 0 ]; then
 		fail=1; note=" [exit $rc]"
+	fi
+	if [ $reaped -ne 0 ]; then
+		fail=$((fail + 1)); note="$note [left servers running]"
 	fi
 	report "$name" "$pass" "$fail" "$note" $((SECONDS - t0)) "$log"
 }
