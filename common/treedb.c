@@ -16,160 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "log.h"
+#include <sys/random.h>
 #include "treedb.h"
+#include "treekey.h"
 
-/* Node value: a compact header then the data bytes. Most znodes have
- * mzxid = pzxid = czxid, mtime = ctime, no owner, the open ACL and zero
- * versions and children, so those are left out (a flag says which are
- * present): a fresh leaf's header is about 12 bytes instead of 72, which
- * matters at a million znodes. Integers are zigzag LEB128 varints; the
- * owner is 8 raw bytes (session ids use all 64 bits). */
-enum {
-	NF_NULL = 1,		/* data is null (not empty) */
-	NF_MZXID = 2,		/* mzxid != czxid follows */
-	NF_PZXID = 4,		/* pzxid != czxid follows */
-	NF_MTIME = 8,		/* mtime != ctime follows */
-	NF_OWNER = 16,		/* owner != 0 follows */
-	NF_ACL = 32,		/* acl != TREEDB_ACL_OPEN follows */
-	NF_COUNTS = 64		/* version, aversion, cversion, numChildren follow */
-};
-#define NV_MAX 128		/* bound on the header size */
-
-static uint64_t zz(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
-static int64_t unzz(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
-
-static uint8_t *put_v(uint8_t *p, int64_t sv)
-{
-	uint64_t v = zz(sv);
-
-	while (v >= 0x80) {
-		*p++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (uint8_t)v;
-	return p;
-}
-
-/* NULL on a truncated or overlong varint. */
-static const uint8_t *get_v(const uint8_t *p, const uint8_t *end, int64_t *out)
-{
-	uint64_t v = 0;
-	int shift = 0;
-
-	while (p < end && shift < 64) {
-		uint8_t b = *p++;
-
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*out = unzz(v);
-			return p;
-		}
-		shift += 7;
-	}
-	return NULL;
-}
-
-/* Writes n's header at p; returns its length (<= NV_MAX). */
-static size_t encode_hdr(const struct tree_node *n, uint8_t *p)
-{
-	uint8_t *q = p + 1, f = 0;
-
-	if (n->data_len < 0)
-		f |= NF_NULL;
-	q = put_v(q, n->czxid);
-	q = put_v(q, n->ctime);
-	if (n->mzxid != n->czxid) {
-		f |= NF_MZXID;
-		q = put_v(q, n->mzxid);
-	}
-	if (n->pzxid != n->czxid) {
-		f |= NF_PZXID;
-		q = put_v(q, n->pzxid);
-	}
-	if (n->mtime != n->ctime) {
-		f |= NF_MTIME;
-		q = put_v(q, n->mtime);
-	}
-	if (n->owner != 0) {
-		f |= NF_OWNER;
-		memcpy(q, &n->owner, 8);
-		q += 8;
-	}
-	if (n->acl != TREEDB_ACL_OPEN) {
-		f |= NF_ACL;
-		q = put_v(q, n->acl);
-	}
-	if (n->version || n->aversion || n->cversion || n->num_children) {
-		f |= NF_COUNTS;
-		q = put_v(q, n->version);
-		q = put_v(q, n->aversion);
-		q = put_v(q, n->cversion);
-		q = put_v(q, n->num_children);
-	}
-	p[0] = f;
-	return (size_t)(q - p);
-}
-
-/* 0, or -1 if the value is malformed. */
-static int decode_node(const MDB_val *v, struct tree_node *n)
-{
-	const uint8_t *p = v->mv_data, *end = p + v->mv_size;
-	int64_t x;
-	uint8_t f;
-
-	if (v->mv_size < 1)
-		return -1;
-	f = *p++;
-	if (!(p = get_v(p, end, &n->czxid)) || !(p = get_v(p, end, &n->ctime)))
-		return -1;
-	n->mzxid = n->pzxid = n->czxid;
-	n->mtime = n->ctime;
-	if ((f & NF_MZXID) && !(p = get_v(p, end, &n->mzxid)))
-		return -1;
-	if ((f & NF_PZXID) && !(p = get_v(p, end, &n->pzxid)))
-		return -1;
-	if ((f & NF_MTIME) && !(p = get_v(p, end, &n->mtime)))
-		return -1;
-	n->owner = 0;
-	if (f & NF_OWNER) {
-		if (end - p < 8)
-			return -1;
-		memcpy(&n->owner, p, 8);
-		p += 8;
-	}
-	n->acl = TREEDB_ACL_OPEN;
-	if (f & NF_ACL) {
-		if (!(p = get_v(p, end, &x)) || x < 0 || x > UINT32_MAX)
-			return -1;
-		n->acl = (uint32_t)x;
-	}
-	n->version = n->aversion = n->cversion = n->num_children = 0;
-	if (f & NF_COUNTS) {
-		int64_t c[4];
-		int i;
-
-		for (i = 0; i < 4; i++)
-			if (!(p = get_v(p, end, &c[i])) || c[i] < INT32_MIN || c[i] > INT32_MAX)
-				return -1;
-		n->version = (int32_t)c[0];
-		n->aversion = (int32_t)c[1];
-		n->cversion = (int32_t)c[2];
-		n->num_children = (int32_t)c[3];
-	}
-	if (f & NF_NULL) {
-		if (p != end)
-			return -1;
-		n->data = NULL;
-		n->data_len = -1;
-	} else {
-		n->data = p;
-		n->data_len = (int32_t)(end - p);
-	}
-	return 0;
-}
-
-#define KEY_MAX 511
-#define TREEDB_FORMAT 2		/* node value layout; 1 had a fixed header */		/* LMDB's default maximum key size */
+#define KEY_MAX TK_KEY_MAX
+/* 1: fixed node header; 2: compact header, path keys; 3: hashed parent keys */
+#define TREEDB_FORMAT 3		/* LMDB's default maximum key size */
 #define CONTAINER_OWNER ((int64_t)INT64_MIN)
 #define TTL_MARK 0xff00000000000000ull
 
@@ -182,40 +35,6 @@ int tree_owner_is_ephemeral(int64_t owner)
 	if (owner == 0 || owner == CONTAINER_OWNER)
 		return 0;
 	return ((uint64_t)owner & TTL_MARK) != TTL_MARK;
-}
-
-/* Node key of path: "<dir>\0<name>", the root is "/". Returns the key
- * length, or 0 if the path cannot be a stored node. "" means "/". */
-static size_t node_key(const char *path, size_t len, uint8_t *key)
-{
-	size_t s;
-
-	if (len == 0 || (len == 1 && path[0] == '/')) {
-		key[0] = '/';
-		return 1;
-	}
-	if (path[0] != '/' || len > TREEDB_PATH_MAX || memchr(path, '\0', len))
-		return 0;
-	for (s = len - 1; path[s] != '/'; s--)
-		;
-	memcpy(key, path, s);
-	key[s] = '\0';
-	memcpy(key + s + 1, path + s + 1, len - s - 1);
-	return len;	/* same length: the '/' became the 0 */
-}
-
-/* Prefix of the keys of the children of path: "<path>\0" ("\0" for "/"). */
-static size_t child_prefix(const char *path, size_t len, uint8_t *key)
-{
-	if (len == 0 || (len == 1 && path[0] == '/')) {
-		key[0] = '\0';
-		return 1;
-	}
-	if (len >= KEY_MAX)
-		return 0;
-	memcpy(key, path, len);
-	key[len] = '\0';
-	return len + 1;
 }
 
 static int lmdb_fail(const char *what, int rc)
@@ -269,7 +88,17 @@ static int fresh_tree(struct treedb *t, MDB_txn *txn)
 	struct tree_node n;
 	uint32_t id;
 	size_t i;
+	MDB_val hk = { 7, (void *)"hashkey" }, hv = { sizeof(t->hkey), t->hkey };
+	int rc;
 
+	/* the key of node key hashing: fixed for the life of the env */
+	if (getrandom(t->hkey, sizeof(t->hkey), 0) != (ssize_t)sizeof(t->hkey)) {
+		warn("tree: getrandom");
+		return -1;
+	}
+	rc = mdb_put(txn, t->meta, &hk, &hv, 0);
+	if (rc)
+		return lmdb_fail("put hashkey", rc);
 	if (treedb_acl_intern(t, txn, open_acl, sizeof(open_acl), &id) || id != TREEDB_ACL_OPEN ||
 	    treedb_acl_intern(t, txn, read_acl, sizeof(read_acl), &id) || id != TREEDB_ACL_READ) {
 		warnx("tree: cannot store the initial ACLs");
@@ -359,12 +188,19 @@ int treedb_open(struct treedb *t, const char *dir, int rw)
 	if (rw || mdb_get(txn, t->meta, &key, &val) == 0) {
 		int64_t f = get_meta64(t, txn, "format");
 
+		MDB_val hk = { 7, (void *)"hashkey" }, hv;
+
 		if (f != TREEDB_FORMAT) {
 			/* the txn log rebuilds a removed tree: zk-zabd keeps it all */
 			warnx("tree: %s has format %lld, this build reads %d: remove it",
 			      dir, (long long)f, TREEDB_FORMAT);
 			goto fail;
 		}
+		if (mdb_get(txn, t->meta, &hk, &hv) != 0 || hv.mv_size != sizeof(t->hkey)) {
+			warnx("tree: %s: no hash key", dir);
+			goto fail;
+		}
+		memcpy(t->hkey, hv.mv_data, sizeof(t->hkey));
 	}
 	rc = mdb_txn_commit(txn);	/* keeps the dbi handles */
 	txn = NULL;
@@ -406,11 +242,14 @@ int treedb_rbegin(struct treedb *t, MDB_txn **txn)
 int treedb_get(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
 	       struct tree_node *n)
 {
-	uint8_t kb[KEY_MAX + 1];
+	uint8_t kb[KEY_MAX];
+	const uint8_t *vname;
+	const char *name;
+	size_t nlen, vlen;
 	MDB_val key, val;
-	int rc;
+	int rc, hashed;
 
-	key.mv_size = node_key(path, len, kb);
+	key.mv_size = tk_node_key(t->hkey, path, len, kb, &name, &nlen, &hashed);
 	if (key.mv_size == 0)
 		return ZNONODE;
 	key.mv_data = kb;
@@ -419,10 +258,13 @@ int treedb_get(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
 		return ZNONODE;
 	if (rc)
 		return lmdb_fail("get node", rc);
-	if (decode_node(&val, n) != 0) {
-		warnx("tree: node %.*s: malformed value", (int)len, path);
+	if (tk_decode(&val, n, &vname, &vlen) != 0) {
+		warnx("tree: node %.*s: malformed value", (int)(len > 200 ? 200 : len), path);
 		return -1;
 	}
+	/* a hashed name is checked against the one spelled out */
+	if (hashed && (vname == NULL || vlen != nlen || memcmp(vname, name, nlen) != 0))
+		return ZNONODE;
 	return 0;
 }
 
@@ -459,12 +301,16 @@ int treedb_acl(struct treedb *t, MDB_txn *txn, uint32_t id, struct jute_acls *ou
 	return 0;
 }
 
-/* Calls cb for each key with this prefix (name = the rest of the key). */
-static int scan_prefix(MDB_txn *txn, MDB_dbi dbi, const uint8_t *prefix, size_t plen,
-		       treedb_name_cb cb, void *arg, int64_t *count)
+/* Calls cb(arg, name, len) for each child key of the prefix (12 bytes of
+ * H(parent)); a hashed name is read from the value. *count counts them. */
+static int scan_children(MDB_txn *txn, MDB_dbi dbi, const uint8_t *prefix,
+			 treedb_name_cb cb, void *arg, int64_t *count)
 {
 	MDB_cursor *c;
-	MDB_val key = { plen, (void *)prefix }, val;
+	MDB_val key = { TK_HLEN, (void *)prefix }, val;
+	struct tree_node n;
+	const uint8_t *vname;
+	size_t vlen;
 	int rc, r = 0;
 
 	rc = mdb_cursor_open(txn, dbi, &c);
@@ -472,12 +318,23 @@ static int scan_prefix(MDB_txn *txn, MDB_dbi dbi, const uint8_t *prefix, size_t 
 		return lmdb_fail("cursor", rc);
 	rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
 	while (rc == 0) {
-		if (key.mv_size < plen || memcmp(key.mv_data, prefix, plen) != 0)
+		const uint8_t *k = key.mv_data;
+
+		if (key.mv_size < TK_HLEN || memcmp(k, prefix, TK_HLEN) != 0)
 			break;
 		if (count)
 			(*count)++;
 		if (cb) {
-			r = cb(arg, (const char *)key.mv_data + plen, key.mv_size - plen);
+			if (tk_key_hashed(k, key.mv_size)) {
+				if (tk_decode(&val, &n, &vname, &vlen) != 0 || vname == NULL) {
+					warnx("tree: a hashed child key without its name");
+					r = -1;
+					break;
+				}
+				r = cb(arg, (const char *)vname, vlen);
+			} else {
+				r = cb(arg, (const char *)k + TK_HLEN, key.mv_size - TK_HLEN);
+			}
 			if (r)
 				break;
 		}
@@ -492,33 +349,96 @@ static int scan_prefix(MDB_txn *txn, MDB_dbi dbi, const uint8_t *prefix, size_t 
 int treedb_children(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
 		    treedb_name_cb cb, void *arg)
 {
-	uint8_t kb[KEY_MAX + 1];
-	size_t plen = child_prefix(path, len, kb);
+	uint8_t prefix[TK_HLEN];
 
-	if (plen == 0)
-		return 0;
-	return scan_prefix(txn, t->nodes, kb, plen, cb, arg, NULL);
+	tk_child_prefix(t->hkey, path, len, prefix);
+	return scan_children(txn, t->nodes, prefix, cb, arg, NULL);
+}
+
+/* Depth-first walk for treedb_descendants: the path being visited grows
+ * and shrinks in one buffer; children are counted one range at a time. */
+#define WALK_DEPTH_MAX 1000	/* levels below the path (stack bound) */
+
+struct walk {
+	struct treedb *t;
+	MDB_txn *txn;
+	char *path;
+	size_t len, cap;
+	int64_t n;
+	int err;
+	int depth;
+};
+
+static int walk_level(struct walk *w);
+
+static int walk_child(void *arg, const char *name, size_t nlen)
+{
+	struct walk *w = arg;
+	struct tree_node n;
+	size_t keep = w->len;
+	int rc;
+
+	w->n++;
+	if (w->len + 1 + nlen > w->cap) {
+		size_t cap = (w->len + 1 + nlen) * 2;
+		char *np = realloc(w->path, cap);
+
+		if (np == NULL) {
+			w->err = 1;
+			return 1;
+		}
+		w->path = np;
+		w->cap = cap;
+	}
+	if (!(w->len == 1 && w->path[0] == '/'))
+		w->path[w->len++] = '/';
+	memcpy(w->path + w->len, name, nlen);
+	w->len += nlen;
+	rc = treedb_get(w->t, w->txn, w->path, w->len, &n);
+	if (rc == 0 && n.num_children > 0) {
+		if (++w->depth > WALK_DEPTH_MAX) {
+			warnx("tree: descendants: deeper than %d levels", WALK_DEPTH_MAX);
+			w->err = 1;
+			return 1;
+		}
+		rc = walk_level(w);
+		w->depth--;
+	}
+	else if (rc == ZNONODE)
+		rc = 0;
+	w->len = keep;
+	if (rc) {
+		w->err = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int walk_level(struct walk *w)
+{
+	return treedb_children(w->t, w->txn, w->path, w->len, walk_child, w) ? -1 : 0;
 }
 
 int64_t treedb_descendants(struct treedb *t, MDB_txn *txn, const char *path, size_t len)
 {
-	uint8_t kb[KEY_MAX + 1];
-	int64_t n = 0;
-	size_t plen;
+	struct walk w = { t, txn, NULL, 0, 0, 0, 0, 0 };
+	int64_t n;
 
 	if (len == 0 || (len == 1 && path[0] == '/')) {
 		n = treedb_count(t, txn);
 		return n < 0 ? -1 : n - 1;
 	}
-	plen = child_prefix(path, len, kb);
-	if (plen == 0)
-		return 0;
-	if (scan_prefix(txn, t->nodes, kb, plen, NULL, NULL, &n) < 0)
+	w.cap = len + 256;
+	w.path = malloc(w.cap);
+	if (w.path == NULL)
 		return -1;
-	kb[plen - 1] = '/';	/* grandchildren and deeper: "<path>/..." */
-	if (scan_prefix(txn, t->nodes, kb, plen, NULL, NULL, &n) < 0)
-		return -1;
-	return n;
+	memcpy(w.path, path, len);
+	w.len = len;
+	/* Recursion depth is the depth below path, capped (-1 beyond). */
+	if (walk_level(&w) != 0 || w.err)
+		w.n = -1;
+	free(w.path);
+	return w.n;
 }
 
 int64_t treedb_applied(struct treedb *t, MDB_txn *txn)
@@ -582,12 +502,42 @@ int treedb_sessions(struct treedb *t, MDB_txn *txn, treedb_session_cb cb, void *
 	return r;
 }
 
+/* Ephemeral index key: session (big-endian) + H(path); the value is the
+ * path itself. */
+static size_t ephem_key(struct treedb *t, int64_t session, const char *path, size_t len,
+			uint8_t *kb)
+{
+	uint64_t k = htobe64((uint64_t)session);
+
+	memcpy(kb, &k, 8);
+	tk_hash(t->hkey, path, len, kb + 8);
+	return 8 + TK_HLEN;
+}
+
 int treedb_ephemerals(struct treedb *t, MDB_txn *txn, int64_t session,
 		      treedb_name_cb cb, void *arg)
 {
 	uint64_t k = htobe64((uint64_t)session);
+	MDB_cursor *c;
+	MDB_val key = { 8, &k }, val;
+	int rc, r = 0;
 
-	return scan_prefix(txn, t->ephem, (const uint8_t *)&k, 8, cb, arg, NULL);
+	rc = mdb_cursor_open(txn, t->ephem, &c);
+	if (rc)
+		return lmdb_fail("cursor", rc);
+	rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
+	while (rc == 0) {
+		if (key.mv_size < 8 || memcmp(key.mv_data, &k, 8) != 0)
+			break;
+		r = cb(arg, val.mv_data, val.mv_size);
+		if (r)
+			break;
+		rc = mdb_cursor_get(c, &key, &val, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		return lmdb_fail("cursor get", rc);
+	return r;
 }
 
 /* ---- writes ------------------------------------------------------------ */
@@ -595,22 +545,24 @@ int treedb_ephemerals(struct treedb *t, MDB_txn *txn, int64_t session,
 int treedb_put(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
 	       const struct tree_node *n)
 {
-	uint8_t kb[KEY_MAX + 1];
+	uint8_t kb[KEY_MAX];
 	MDB_val key, val;
-	size_t dlen = n->data_len > 0 ? (size_t)n->data_len : 0, hlen;
+	size_t dlen = n->data_len > 0 ? (size_t)n->data_len : 0, hlen, nlen, need;
+	const char *name;
 	uint8_t *p;
-	int rc;
+	int rc, hashed;
 
-	key.mv_size = node_key(path, len, kb);
+	key.mv_size = tk_node_key(t->hkey, path, len, kb, &name, &nlen, &hashed);
 	if (key.mv_size == 0) {
-		warnx("tree: put: bad path %.*s", (int)len, path);
+		warnx("tree: put: bad path %.*s", (int)(len > 200 ? 200 : len), path);
 		return -1;
 	}
 	key.mv_data = kb;
 	/* The value is built in scratch first: n->data may point into the
 	 * very page this put rewrites. */
-	if (t->scratch_cap < NV_MAX + dlen) {
-		size_t cap = NV_MAX + dlen + 4096;
+	need = TK_HDR_MAX + 10 + (hashed ? nlen : 0) + dlen;
+	if (t->scratch_cap < need) {
+		size_t cap = need + 4096;
 		uint8_t *np = realloc(t->scratch, cap);
 
 		if (np == NULL) {
@@ -621,7 +573,7 @@ int treedb_put(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
 		t->scratch_cap = cap;
 	}
 	p = t->scratch;
-	hlen = encode_hdr(n, p);
+	hlen = tk_encode_hdr(n, hashed ? name : NULL, nlen, p);
 	if (dlen)
 		memcpy(p + hlen, n->data, dlen);
 	val.mv_size = hlen + dlen;
@@ -632,11 +584,13 @@ int treedb_put(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
 
 int treedb_del(struct treedb *t, MDB_txn *txn, const char *path, size_t len)
 {
-	uint8_t kb[KEY_MAX + 1];
+	uint8_t kb[KEY_MAX];
+	const char *name;
+	size_t nlen;
 	MDB_val key;
-	int rc;
+	int rc, hashed;
 
-	key.mv_size = node_key(path, len, kb);
+	key.mv_size = tk_node_key(t->hkey, path, len, kb, &name, &nlen, &hashed);
 	if (key.mv_size == 0)
 		return -1;
 	key.mv_data = kb;
@@ -716,40 +670,24 @@ int treedb_session_del(struct treedb *t, MDB_txn *txn, int64_t id)
 	return rc ? lmdb_fail("del session", rc) : 0;
 }
 
-static size_t ephem_key(int64_t session, const char *path, size_t len, uint8_t *kb)
-{
-	uint64_t k = htobe64((uint64_t)session);
-
-	if (len > KEY_MAX - 8)
-		return 0;
-	memcpy(kb, &k, 8);
-	memcpy(kb + 8, path, len);
-	return 8 + len;
-}
-
 int treedb_ephem_put(struct treedb *t, MDB_txn *txn, int64_t session,
 		     const char *path, size_t len)
 {
-	uint8_t kb[KEY_MAX + 1];
-	MDB_val key = { ephem_key(session, path, len, kb), kb }, val = { 0, kb };
-	int rc;
+	uint8_t kb[8 + TK_HLEN];
+	MDB_val key = { ephem_key(t, session, path, len, kb), kb };
+	MDB_val val = { len, (void *)path };
+	int rc = mdb_put(txn, t->ephem, &key, &val, 0);
 
-	if (key.mv_size == 0)
-		return -1;
-	rc = mdb_put(txn, t->ephem, &key, &val, 0);
 	return rc ? lmdb_fail("put ephem", rc) : 0;
 }
 
 int treedb_ephem_del(struct treedb *t, MDB_txn *txn, int64_t session,
 		     const char *path, size_t len)
 {
-	uint8_t kb[KEY_MAX + 1];
-	MDB_val key = { ephem_key(session, path, len, kb), kb };
-	int rc;
+	uint8_t kb[8 + TK_HLEN];
+	MDB_val key = { ephem_key(t, session, path, len, kb), kb };
+	int rc = mdb_del(txn, t->ephem, &key, NULL);
 
-	if (key.mv_size == 0)
-		return -1;
-	rc = mdb_del(txn, t->ephem, &key, NULL);
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	return rc ? lmdb_fail("del ephem", rc) : 0;

@@ -5,26 +5,22 @@
  * valid until the read txn ends (no copy).
  *
  * Layout (named databases):
- *   nodes    key = parent path, 0x00, last component ("/a/b" -> "/a\0b";
- *            "/a" -> "\0a"; the root is the key "/"), so the children of a
- *            path are one contiguous key range (prefix "<path>\0"), and the
- *            descendants of a path are the two ranges "<path>\0" and
- *            "<path>/". Value: a compact header (varints; fields equal
- *            to their usual value are left out, see treedb.c) then the
- *            data bytes.
+ *   nodes    key = H(parent path) + last component (common/treekey.h): the
+ *            children of a path are one contiguous key range, and paths
+ *            of any length and depth fit LMDB's 511-byte keys. Value: a
+ *            compact header (varints; fields equal to their usual value
+ *            are left out) then the data bytes.
  *   acls     key = u32 ACL id (native order), value = the ACL list as a
  *            jute vector<ACL> (count + entries), deduplicated through
  *   aclidx   key = the encoded list (when it fits a key), value = u32 id.
  *            ACL lists are never deleted: they are few and shared.
  *   sessions key = session id (8 bytes big-endian), value = i32 timeout
  *            (native) + 16-byte password.
- *   ephem    key = session id (8 bytes big-endian) + path, empty value: the
- *            ephemerals of a session are one key range.
+ *   ephem    key = session id (8 bytes big-endian) + H(path), value = the
+ *            path: the ephemerals of a session are one key range.
  *   meta     "applied" -> i64 last applied zxid, "count" -> i64 znodes,
- *            "aclnext" -> u32 next ACL id.
- *
- * Keys are limited to LMDB's 511 bytes, so a path longer than
- * TREEDB_PATH_MAX cannot exist (create answers BadArguments). */
+ *            "aclnext" -> u32 next ACL id, "format" -> i64 layout version,
+ *            "hashkey" -> the 32-byte key of H. */
 #ifndef ZK_TREEDB_H
 #define ZK_TREEDB_H
 #include <stddef.h>
@@ -32,7 +28,9 @@
 #include <lmdb.h>
 #include "jute.h"
 
-#define TREEDB_PATH_MAX		500	/* bytes of a znode path */
+/* Not a limit of the tree (any path fits): a size below which zk-gw
+ * builds a synthesized event on its stack. */
+#define TREEDB_PATH_MAX		500
 #define TREEDB_MAPSIZE		(8ull << 30)	/* sparse */
 #define TREEDB_ACL_OPEN		1u	/* id of [ALL, world:anyone] */
 #define TREEDB_ACL_READ		2u	/* id of [READ, world:anyone] */
@@ -41,6 +39,7 @@ struct treedb {
 	MDB_env *env;
 	MDB_dbi nodes, acls, aclidx, sessions, ephem, meta;
 	int rdonly;
+	uint64_t hkey[4];	/* node key hashing (common/treekey.h) */
 	uint8_t *scratch;	/* writes: a node value being built */
 	size_t scratch_cap;
 };
@@ -75,8 +74,8 @@ struct tree_node {
 int tree_owner_is_ephemeral(int64_t owner);
 
 /* Looks up path (len bytes, not NUL-terminated needed). 0 found, ZNONODE
- * if absent (also for a malformed or too long path, and "" is "/"), -1 on
- * an LMDB error (logged). */
+ * if absent (also for a malformed path; "" is "/"), -1 on an LMDB error
+ * (logged). */
 int treedb_get(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
 	       struct tree_node *n);
 
@@ -88,7 +87,8 @@ void tree_node_stat(const struct tree_node *n, struct jute_stat *s);
  * map). 0, or -1 if missing/corrupt (logged). */
 int treedb_acl(struct treedb *t, MDB_txn *txn, uint32_t id, struct jute_acls *out);
 
-/* Calls cb(arg, name, len) for each child name of path (order: bytewise).
+/* Calls cb(arg, name, len) for each child name of path (in no useful
+ * order, as in Apache).
  * cb returns 0 to go on, non-zero to stop (that value is returned).
  * Returns 0 at the end, or -1 on an LMDB error. Does not check that path
  * exists. */
@@ -96,7 +96,8 @@ typedef int (*treedb_name_cb)(void *arg, const char *name, size_t len);
 int treedb_children(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
 		    treedb_name_cb cb, void *arg);
 
-/* Number of descendants of path (the node itself excluded), or -1. */
+/* Number of descendants of path (the node itself excluded), or -1 (also
+ * when the subtree is more than 1000 levels deep). */
 int64_t treedb_descendants(struct treedb *t, MDB_txn *txn, const char *path, size_t len);
 
 /* Last applied zxid (0 on a fresh tree) and znode count (without any
@@ -115,7 +116,7 @@ int treedb_session_get(struct treedb *t, MDB_txn *txn, int64_t id,
 typedef int (*treedb_session_cb)(void *arg, int64_t id, int32_t timeout,
 				 const uint8_t *passwd);
 int treedb_sessions(struct treedb *t, MDB_txn *txn, treedb_session_cb cb, void *arg);
-/* Calls cb(arg, path, len) for each ephemeral of session (bytewise order). */
+/* Calls cb(arg, path, len) for each ephemeral of session (no useful order). */
 int treedb_ephemerals(struct treedb *t, MDB_txn *txn, int64_t session,
 		      treedb_name_cb cb, void *arg);
 

@@ -24,6 +24,12 @@ struct prep *prep_new(struct treedb *tree, size_t max_buffer)
 	}
 	p->tree = tree;
 	p->max_buffer = max_buffer ? max_buffer : JUTE_MAXBUFFER;
+	p->pathbuf = malloc(p->max_buffer + 16);
+	if (p->pathbuf == NULL) {
+		ov_free(&p->ov);
+		free(p);
+		return NULL;
+	}
 	jute_buf_init(&p->acl, 1u << 20);
 	jute_buf_init(&p->subs, TXN_MAX);
 	return p;
@@ -36,6 +42,7 @@ void prep_free(struct prep *p)
 	if (p->rt)
 		mdb_txn_abort(p->rt);
 	ov_free(&p->ov);
+	free(p->pathbuf);
 	jute_buf_free(&p->acl);
 	jute_buf_free(&p->subs);
 	free(p);
@@ -293,15 +300,15 @@ int prep_check_create(struct prep *p, int32_t opcode, const struct jute_create_r
 		return ZNONODE;
 	if (!acl_allowed(&parent.acl, p->ids, p->nids, PERM_CREATE))
 		return ZNOAUTH;
-	/* 9-10: sequence suffix from the raw create counter, full check */
-	if (len > TREEDB_PATH_MAX)
-		return ZBADARGUMENTS;
+	/* 9-10: sequence suffix from the raw create counter, full check
+	 * (pathbuf holds max_buffer + 16 bytes; the path came within
+	 * max_buffer) */
 	memcpy(pathbuf, path, len);
 	flen = len;
 	if (sequential)
 		flen += (size_t)snprintf(pathbuf + len, 16, "%010d", parent.cversion);
 	pathbuf[flen] = '\0';
-	if (zpath_valid(pathbuf, flen) != 0 || flen > TREEDB_PATH_MAX)
+	if (zpath_valid(pathbuf, flen) != 0)
 		return ZBADARGUMENTS;
 	/* 11-12: not there yet, parent not ephemeral */
 	rc = node_get(p, pathbuf, flen, &n);

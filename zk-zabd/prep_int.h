@@ -18,6 +18,7 @@ struct prep {
 	int nids;
 	struct jute_buf acl;		/* a fixed-up ACL list */
 	struct jute_buf subs;		/* encoded multi sub-ops */
+	char *pathbuf;			/* a create's final path: max_buffer + 16 */
 	int64_t zxid, now;		/* of the txn being built */
 	int64_t session;
 };

@@ -238,7 +238,7 @@ static int prep_single(struct prep *p, const struct prep_req *r, struct txn *t,
 int prep_request(struct prep *p, const struct prep_req *r, int64_t zxid,
 		 int64_t now_ms, struct jute_buf *out)
 {
-	char pathbuf[TREEDB_PATH_MAX + 16];
+	char *pathbuf = p->pathbuf;
 	struct ov_sess *s;
 	struct txn t;
 	size_t start = out->len;

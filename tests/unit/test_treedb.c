@@ -29,14 +29,30 @@ static void rmenv(struct treedb *t)
 	rmdir(dir);
 }
 
-struct names { char buf[1024]; int n; };
+struct names { char buf[1024]; int n; char items[16][64]; };
 
+static int cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Collects names, and keeps buf as their sorted comma-separated list
+ * (the tree gives them in no useful order). */
 static int collect(void *arg, const char *name, size_t len)
 {
 	struct names *c = arg;
-	size_t l = strlen(c->buf);
+	int i;
 
-	snprintf(c->buf + l, sizeof(c->buf) - l, "%s%.*s", c->n++ ? "," : "", (int)len, name);
+	if (c->n >= 16 || len >= 64)
+		return 1;
+	snprintf(c->items[c->n++], 64, "%.*s", (int)len, name);
+	qsort(c->items, (size_t)c->n, 64, cmp);
+	c->buf[0] = '\0';
+	for (i = 0; i < c->n; i++) {
+		size_t l = strlen(c->buf);
+
+		snprintf(c->buf + l, sizeof(c->buf) - l, "%s%s", i ? "," : "", c->items[i]);
+	}
 	return 0;
 }
 
@@ -46,7 +62,7 @@ static void test_fresh(void)
 	struct tree_node n;
 	struct jute_stat s;
 	struct jute_acls acl;
-	struct names c = { "", 0 };
+	struct names c = { "", 0, { "" } };
 	MDB_txn *txn;
 
 	mkenv(&t);
@@ -88,11 +104,15 @@ static void test_fresh(void)
 	rmenv(&t);
 }
 
+static int put_kids;	/* numChildren of the next put */
+
 static void put(struct treedb *t, MDB_txn *txn, const char *path, const char *data)
 {
 	struct tree_node n;
 
 	memset(&n, 0, sizeof(n));
+	n.num_children = put_kids;
+	put_kids = 0;
 	n.czxid = 5;
 	n.acl = TREEDB_ACL_OPEN;
 	n.data = (const uint8_t *)data;
@@ -104,12 +124,14 @@ static void test_nodes_children(void)
 {
 	struct treedb t;
 	struct tree_node n;
-	struct names c = { "", 0 };
+	struct names c = { "", 0, { "" } };
 	MDB_txn *txn;
 
 	mkenv(&t);
 	CHECK_EQ_INT(mdb_txn_begin(t.env, NULL, 0, &txn), 0);
+	put_kids = 3;
 	put(&t, txn, "/a", NULL);
+	put_kids = 1;
 	put(&t, txn, "/a/x", "1");
 	put(&t, txn, "/a/y", "");
 	put(&t, txn, "/a/x/deep", "2");
@@ -157,7 +179,7 @@ static void test_sessions_acls(void)
 		0, 0, 0, 3, 'u', ':', 'x'
 	};
 	struct treedb t;
-	struct names c = { "", 0 };
+	struct names c = { "", 0, { "" } };
 	uint8_t pw[16] = { 9, 8, 7 }, got[16];
 	int32_t to;
 	uint32_t id, id2;
@@ -257,6 +279,67 @@ static void test_node_encoding(void)
 	rmenv(&t);
 }
 
+static int sum_len(void *arg, const char *name, size_t len)
+{
+	*(size_t *)arg += len;
+	return 0;
+}
+
+/* Any name length and depth: LMDB keys stay short. */
+static void test_long_paths(void)
+{
+	static char path[40000];
+	struct treedb t;
+	struct tree_node n;
+	MDB_txn *txn;
+	size_t len;
+	int i;
+
+	mkenv(&t);
+	CHECK_EQ_INT(mdb_txn_begin(t.env, NULL, 0, &txn), 0);
+	/* a 10000-byte name under /l, and a sibling sharing its first 480 */
+	put_kids = 2;
+	put(&t, txn, "/l", "");
+	memcpy(path, "/l/", 3);
+	memset(path + 3, 'n', 10000);
+	path[10003] = '\0';
+	put(&t, txn, path, "L");
+	path[10002] = 'm';
+	CHECK_EQ_INT(treedb_get(&t, txn, path, 10003, &n), ZNONODE);
+	put(&t, txn, path, "M");
+	CHECK_EQ_INT(treedb_get(&t, txn, path, 10003, &n), 0);
+	CHECK_EQ_INT(n.data_len, 1);
+	CHECK(memcmp(n.data, "M", 1) == 0);
+	path[10002] = 'n';
+	CHECK_EQ_INT(treedb_get(&t, txn, path, 10003, &n), 0);
+	CHECK(memcmp(n.data, "L", 1) == 0);
+	len = 0;
+	CHECK_EQ_INT(treedb_children(&t, txn, "/l", 2, sum_len, &len), 0);
+	CHECK_EQ_INT(len, 20000);	/* both names, spelled out */
+	/* 300 levels */
+	len = 0;
+	for (i = 0; i < 300; i++) {
+		len += (size_t)sprintf(path + len, "/d%d", i);
+		put_kids = i < 299 ? 1 : 0;
+		put(&t, txn, path, "D");
+	}
+	CHECK_EQ_INT(treedb_get(&t, txn, path, len, &n), 0);
+	CHECK_EQ_INT(treedb_descendants(&t, txn, "/d0", 3), 299);
+	CHECK_EQ_INT(treedb_del(&t, txn, path, len), 0);
+	CHECK_EQ_INT(treedb_get(&t, txn, path, len, &n), ZNONODE);
+	/* a long ephemeral path comes back whole */
+	CHECK_EQ_INT(treedb_ephem_put(&t, txn, 5, path, len), 0);
+
+	{
+		size_t el = 0;
+
+		CHECK_EQ_INT(treedb_ephemerals(&t, txn, 5, sum_len, &el), 0);
+		CHECK_EQ_INT(el, len);
+	}
+	mdb_txn_abort(txn);
+	rmenv(&t);
+}
+
 int main(void)
 {
 	static const struct unit_case cases[] = {
@@ -264,6 +347,7 @@ int main(void)
 		{ "nodes_children", test_nodes_children },
 		{ "sessions_acls", test_sessions_acls },
 		{ "node_encoding", test_node_encoding },
+		{ "long_paths", test_long_paths },
 		{ NULL, NULL }
 	};
 	return unit_run("treedb", cases);
