@@ -318,6 +318,7 @@ EOF
 	assertEquals "load --force from a file" 0 $?
 	echo '{"name": 5' | zk load /cli_d3 2> /dev/null
 	assertEquals "bad document" 8 $?
+	assertEquals "failed dump writes nothing" "" "$(zk dump /cli_d_none 2> /dev/null)"
 	zk rm -r /cli_d; zk rm -r /cli_d2
 }
 

@@ -18,7 +18,7 @@
 
 static long skipped_ephemeral;
 
-static int dump_node(struct zkc *c, const char *path, const char *name, int depth)
+static int dump_node(FILE *f, struct zkc *c, const char *path, const char *name, int depth)
 {
 	struct jute_bytes data;
 	struct jute_stat st;
@@ -44,23 +44,23 @@ static int dump_node(struct zkc *c, const char *path, const char *name, int dept
 		memcpy(copy, data.p, (size_t)data.len);
 		data.p = copy;
 	}
-	fputs("{\"path\":", stdout);
-	zk_json_str(stdout, path, strlen(path));
-	fputs(",\"name\":", stdout);
-	zk_json_str(stdout, name, strlen(name));
-	fputc(',', stdout);
-	zk_json_data(stdout, &data);
+	fputs("{\"path\":", f);
+	zk_json_str(f, path, strlen(path));
+	fputs(",\"name\":", f);
+	zk_json_str(f, name, strlen(name));
+	fputc(',', f);
+	zk_json_data(f, &data);
 	free(copy);
 	rc = zkc_get_acl(c, path, &acl, NULL);
 	if (rc == ZOK) {
-		fputs(",\"acl\":", stdout);
-		zk_acl_print(stdout, &acl, 1);
+		fputs(",\"acl\":", f);
+		zk_acl_print(f, &acl, 1);
 	} else if (rc != ZNOAUTH) {
 		return rc;
 	}
-	fputs(",\"stat\":", stdout);
-	zk_json_stat(stdout, &st);
-	fputs(",\"children\":[", stdout);
+	fputs(",\"stat\":", f);
+	zk_json_stat(f, &st);
+	fputs(",\"children\":[", f);
 	rc = zk_list(c, path, &names, &n);
 	if (rc != ZOK)
 		return rc;
@@ -88,17 +88,17 @@ static int dump_node(struct zkc *c, const char *path, const char *name, int dept
 			}
 		}
 		if (!first)
-			fputc(',', stdout);
+			fputc(',', f);
 		first = 0;
-		rc = dump_node(c, full, names[i], depth + 1);
+		rc = dump_node(f, c, full, names[i], depth + 1);
 		if (rc == ZNONODE) {
 			/* Deleted between listing and reading: keep the JSON valid. */
-			fputs("null", stdout);
+			fputs("null", f);
 			rc = ZOK;
 		}
 	}
 	zk_list_free(names, n);
-	fputs("]}", stdout);
+	fputs("]}", f);
 	return rc;
 }
 
@@ -107,6 +107,9 @@ int cmd_dump(int argc, char **argv)
 	static const struct option lo[] = { ZK_COMMON_LOPTS, { NULL, 0, NULL, 0 } };
 	struct zkc c;
 	const char *name;
+	char *doc = NULL;
+	size_t doclen = 0;
+	FILE *f;
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1)
@@ -117,15 +120,29 @@ int cmd_dump(int argc, char **argv)
 	if (!zk_path_ok(argv[optind]))
 		return zk_usage("bad path '%s'", argv[optind]);
 	name = strrchr(argv[optind], '/') + 1;
+	/* Built in memory and written only when complete: a failed dump
+	 * leaves stdout empty. */
+	f = open_memstream(&doc, &doclen);
+	if (f == NULL) {
+		fprintf(stderr, "zk: dump: %s\n", strerror(errno));
+		return EXIT_SERVER;
+	}
 	zk_connect(&c);
-	rc = dump_node(&c, argv[optind], name, 0);
+	rc = dump_node(f, &c, argv[optind], name, 0);
 	zkc_close(&c);
+	fputc('\n', f);
+	if (fclose(f) != 0) {
+		free(doc);
+		fprintf(stderr, "zk: dump: %s\n", strerror(errno));
+		return EXIT_SERVER;
+	}
 	if (rc != ZOK) {
-		/* Whatever went to stdout is incomplete; the status says so. */
-		fputc('\n', stdout);
+		free(doc);
 		return zk_fail(argv[optind], rc);
 	}
-	fputc('\n', stdout);
+	fwrite(doc, 1, doclen, stdout);
+	free(doc);
+	zk_out_flush();
 	if (skipped_ephemeral)
 		fprintf(stderr, "zk: dump: left out %ld ephemeral node(s)\n", skipped_ephemeral);
 	return EXIT_OK;
