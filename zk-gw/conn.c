@@ -267,13 +267,27 @@ void conn_flush(struct conn *c)
 			return;
 		}
 	}
+	/* Frames held while the output was backed up wait in the input
+	 * buffer; the socket may have nothing more to wake us with. */
+	if (c->in_len > c->in_off && c->out_len - c->out_off < GW_OUT_SOFT &&
+	    c->st == CS_OPEN && !c->reading)
+		ops_mark_ready(c);
 	conn_update_interest(c);
 }
 
 void conn_flush_dirty(void)
 {
-	while (gw.dirty)
-		conn_flush(gw.dirty);
+	int round;
+
+	/* Flushing can free room that lets held frames run, whose replies
+	 * need flushing in turn; a few rounds, the rest at the next wake-up. */
+	for (round = 0; round < 4; round++) {
+		while (gw.dirty)
+			conn_flush(gw.dirty);
+		if (!gw.ready)
+			break;
+		ops_run_ready();
+	}
 }
 
 void conn_close(struct conn *c, const char *reason)

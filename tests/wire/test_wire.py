@@ -462,6 +462,24 @@ class Limits(unittest.TestCase):
             for c in held:
                 c.close()
 
+    def test_backed_up_reader_gets_every_reply(self):
+        # Requests sent in one go, replies far over the server's output
+        # buffer: as the client reads, held requests must run.
+        path = "/wire-big2-%d" % os.getpid()
+        c = Conn()
+        c.handshake()
+        c.request(1, ustr(path) + buf(b"q" * 300000) + OPEN_ACL + i32(1), xid=1)
+        self.assertEqual(c.reply()[2], 0)
+        n = 60
+        c.send(b"".join(frame(i32(10 + i) + i32(4) + ustr(path) + b"\0")
+                        for i in range(n)))
+        time.sleep(0.3)   # let the server fill its output and stop reading
+        c.s.settimeout(10)
+        for i in range(n):
+            xid, _, err, body = c.reply()
+            self.assertEqual((xid, err, len(body)), (10 + i, 0, 4 + 300000 + 68))
+        c.close()
+
     def test_slow_reader_does_not_stall_others(self):
         path = "/wire-big-%d" % os.getpid()
         w = Conn()
