@@ -71,7 +71,7 @@ install: all
 	  install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
 
 clean:
-	rm -rf build build-asan bin bin-asan
+	rm -rf build build-asan build-clang bin bin-asan bin-clang
 
 .PHONY: all asan unit test bench deps install clean
 .SECONDARY:
