@@ -176,7 +176,12 @@ test_session_ephemeral_and_watch() {
 	    "Watcher CREATED_EVENT state = CONNECTED_STATE for path $N/w"
 	send "quit"
 	waitfor "Quitting"
-	wait "$CM_PID"
+	_pid=$CM_PID
+	if ! wait_for 5 eval "! kill -0 $_pid"; then
+		fail "cli_mt did not exit after quit"
+		kill "$_pid" 2>/dev/null
+	fi
+	wait "$_pid" 2>/dev/null
 	# The session is closed: its ephemeral is gone.
 	cm "get $N/eph"
 	has "$N/eph: rc = -101"
