@@ -230,3 +230,20 @@ class ErrorTest(zkt.ZkCase):
         ]
         for what, got, want in cases:
             self.assertEqual(got, want, what)
+
+    def test_failed_writes_consume_a_zxid(self):
+        # A failed write is still a txn (an error txn) with its own zxid;
+        # reads report the last zxid without taking one.
+        r = self.raw()
+        path = self.p("zx")
+        _, a = r.create(path)
+        _, b = r.create(path)
+        _, c = r.exists(path)
+        _, d = r.delete(path, 5)
+        _, e = r.create(self.p("zx2"))
+        self.assertEqual((a.err, b.err, c.err, d.err, e.err),
+                         (0, -110, 0, -103, 0))
+        self.assertGreater(b.zxid, a.zxid)
+        self.assertEqual(c.zxid, b.zxid)
+        self.assertGreater(d.zxid, b.zxid)
+        self.assertGreater(e.zxid, d.zxid)
