@@ -109,7 +109,8 @@ static void apply_all(void)
 		CHECK_EQ_INT(apply_txn(&tree, w, &t, &last_err, &body, &mf), 0);
 		CHECK_EQ_INT(treedb_set_applied(&tree, w, t.zxid), 0);
 		last_len = body.len < sizeof(last_body) ? body.len : sizeof(last_body);
-		memcpy(last_body, body.p, last_len);
+		if (last_len)
+			memcpy(last_body, body.p, last_len);
 		jute_buf_free(&body);
 		jute_buf_free(&pend[i]);
 	}
@@ -668,6 +669,57 @@ static void test_logged(void)
 	teardown();
 }
 
+/* Random and truncated bodies for every write opcode: each one is either
+ * a txn that applies, or MarshallingError; nothing crashes. */
+static void test_hostile_bodies(void)
+{
+	static const int ops[] = { OP_CREATE, OP_CREATE2, OP_CREATECONTAINER, OP_CREATETTL,
+				   OP_DELETE, OP_SETDATA, OP_SETACL, OP_MULTI };
+	struct jute_buf good;
+	struct jute_create_req c;
+	struct jute_rd r;
+	uint8_t buf[200];
+	unsigned seed = 7;
+	int i, k, rc, bad = 0;
+
+	setup();
+	open_session(SESS);
+	memset(&c, 0, sizeof(c));
+	c.path = jute_cstr("/h");
+	c.data = jute_cstr("x");
+	jute_rd_init(&r, open_acl, sizeof(open_acl), 0);
+	jute_dec_acls(&r, &c.acl);
+	jute_buf_init(&good, 0);
+	jute_enc_create_req(&good, &c, 0);
+	for (i = 0; i < 4000; i++) {
+		size_t n;
+		struct jute_buf b;
+
+		if (i % 2) {	/* a valid create, cut short or flipped */
+			n = (size_t)rand_r(&seed) % good.len;
+			memcpy(buf, good.p, good.len);
+			buf[(size_t)rand_r(&seed) % good.len] ^= (uint8_t)rand_r(&seed);
+		} else {
+			n = (size_t)rand_r(&seed) % sizeof(buf);
+			for (k = 0; k < (int)n; k++)
+				buf[k] = (uint8_t)rand_r(&seed);
+		}
+		b.p = buf;
+		b.len = n;
+		rc = submit(SESS, ops[i % 8], &b);
+		if (rc != 0 && rc != ZMARSHALLINGERROR)
+			bad++;
+		if (npend > 32)
+			apply_all();
+	}
+	apply_all();
+	CHECK_EQ_INT(bad, 0);
+	/* the tree still answers sanely */
+	CHECK_EQ_INT(create("/after", "", 0), ZOK);
+	jute_buf_free(&good);
+	teardown();
+}
+
 int main(void)
 {
 	static const struct unit_case cases[] = {
@@ -678,6 +730,7 @@ int main(void)
 		{ "multi", test_multi },
 		{ "acl", test_acl },
 		{ "logged", test_logged },
+		{ "hostile_bodies", test_hostile_bodies },
 		{ NULL, NULL }
 	};
 	return unit_run("prep", cases);
