@@ -16,10 +16,10 @@ REF = {"lat-get p50 us": 189, "lat-set p50 us": 405, "get ops/s": 49500,
        "set ops/s": 32300, "get cpu us": 15, "set cpu us": 27,
        "create cpu us": 40, "rss MiB": 945}
 
-SPEED = [("get", "getData of 1 KiB values, random keys among 1000"),
-         ("set", "setData of 1 KiB values (version -1) on 1000 keys"),
+SPEED = [("get", "getData of 1 KiB values, the 1000 keys taken in turn"),
+         ("set", "setData of 1 KiB values (version -1), the 1000 keys taken in turn"),
          ("create", "create of new persistent 1 KiB znodes under one parent"),
-         ("mix", "90% getData, 10% setData, 1 KiB, 1000 keys")]
+         ("mix", "each request getData with probability 90%, else setData; 1 KiB, 1000 keys")]
 LAT = [("lat-get", "getData, one request in flight on one connection"),
        ("lat-set", "setData, one request in flight on one connection")]
 
@@ -180,6 +180,15 @@ def main():
         L.append("- **%s**: %s." % (n, d))
     L.append("- **mem**: a fresh server, %s znodes of 100 B created by 8 connections "
              "64 deep; RSS right after the last reply." % fmt(int(m.get("znodes", "0") or 0)))
+    L.append("")
+    L.append("Every reply is checked: FIFO xids, error code, and for getData the "
+             "exact bytes written at setup. A run with errors or lost connections "
+             "is listed under the tables and does not count as meeting a target.")
+    L.append("")
+    L.append("To reproduce: `make bench` (settings in the header of scripts/bench.sh), "
+             "or one mode by hand with `bin/zk-bench --help`; "
+             "`scripts/profile.sh get set create` gives the per-daemon profiles "
+             "used in the analysis.")
     L.append("")
 
     L.append("## Throughput")
