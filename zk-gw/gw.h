@@ -126,6 +126,7 @@ struct gw {
 	struct conn *grave;		/* closed, to free */
 	struct conn *ready;		/* connections whose FIFO may advance */
 	struct jute_buf scratch;	/* read reply encoding */
+	struct jute_buf authbuf;	/* auth ids sent with each write */
 	struct jute_buf wscratch;	/* write reply encoding: a separate
 					 * buffer, since a read that drains
 					 * TREE_APPLIED answers writes */

@@ -155,6 +155,16 @@ int hs_connect(struct conn *c, const uint8_t *p, size_t n)
 		expired_reply(c);
 		return 0;
 	}
+	{
+		/* The resumed session expires by the newly negotiated timeout. */
+		struct msg m;
+		msg_init(&m, MSG_SESS_RENEW, P_GW, 0);
+		MSG_SET(&m, session, q.session_id);
+		MSG_SET(&m, timeout, t);
+		if (ipc_send(&gw.d->ipc, P_SESSIOND, &m) < 0)
+			warnx("cannot tell zk-sessiond the new timeout of 0x%llx",
+			      (unsigned long long)q.session_id);
+	}
 	open_session(c, q.session_id, t, pw);
 	return 0;
 }

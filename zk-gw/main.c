@@ -86,6 +86,7 @@ int main(int argc, char **argv)
 	 * jute.maxbuffer); ours stop at the per-connection output bound. */
 	jute_buf_init(&gw.scratch, GW_OUT_HARD);
 	jute_buf_init(&gw.wscratch, GW_OUT_HARD);
+	jute_buf_init(&gw.authbuf, 64 << 10);
 	gw.started_ms = loop_now_ms();
 
 	conf_client_endpoint(&d.conf, &host, &port);

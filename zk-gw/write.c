@@ -30,6 +30,14 @@ int write_forward(struct conn *c, struct pend *p, const uint8_t *body, size_t bl
 	MSG_SET(&m, origin, P_GW);
 	if (p->op != OP_CLOSESESSION)
 		MSG_SET_BYTES(&m, body, body, blen);
+	/* prep checks write permissions against the connection's ids. */
+	jute_buf_reset(&gw.authbuf);
+	auth_ids_encode(c, &gw.authbuf);
+	if (gw.authbuf.err) {
+		warnx("%s: auth ids do not fit a write", c->peer);
+		return -1;
+	}
+	MSG_SET_BYTES(&m, auth, gw.authbuf.p, gw.authbuf.len);
 	if (map_put(gw.corrs, corr, p) < 0)
 		return -1;
 	if (ipc_send(&gw.d->ipc, P_ZABD, &m) < 0) {

@@ -133,6 +133,18 @@ static void on_touch(struct sessiond *s, const struct msg *m)
 	}
 }
 
+/* A client resumed its session: it now expires by the new timeout. */
+static void on_renew(struct sessiond *s, const struct msg *m)
+{
+	int32_t old;
+	int closing;
+
+	if (expiry_get(&s->exp, m->session, &old, &closing, NULL) < 0 || closing)
+		return;
+	if (expiry_touch(&s->exp, m->session, m->timeout, loop_now_ms()) < 0)
+		warnx("session 0x%" PRIx64 ": cannot renew", (uint64_t)m->session);
+}
+
 /* createSession / closeSession results from zk-treed. */
 static void on_applied(struct sessiond *s, const struct msg *m)
 {
@@ -316,6 +328,9 @@ static void sessiond_on_msg(struct daemon *d, const struct msg *m)
 		break;
 	case MSG_GW_HELLO:
 		on_gw_hello(s);
+		break;
+	case MSG_SESS_RENEW:
+		on_renew(s, m);
 		break;
 	case MSG_ZAB_REPLY:
 		/* A closeSession zk-zabd could not take: the retry resends it. */

@@ -206,6 +206,10 @@ static void take_write(struct zabd *z, const struct msg *m)
 	}
 	if (MSG_HAS(m, timeout))
 		r.timeout = m->timeout;
+	if (MSG_HAS(m, auth)) {
+		r.auth = m->auth.p;
+		r.auth_len = m->auth.len;
+	}
 	if (MSG_HAS(m, passwd)) {
 		if (m->passwd.len != 16) {
 			reply(z, m, ZMARSHALLINGERROR);
