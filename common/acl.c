@@ -186,14 +186,14 @@ static int acl_eq(const struct jute_acl *a, const struct jute_acl *b)
 	       bytes_eq(&a->id.id, &b->id.id);
 }
 
-static int add_unique(struct jute_acl *out, int *n, const struct jute_acl *a)
+static int add_unique(struct jute_acl *out, int *n, int cap, const struct jute_acl *a)
 {
 	int i;
 
 	for (i = 0; i < *n; i++)
 		if (acl_eq(&out[i], a))
 			return 0;
-	if (*n >= ACL_LIST_MAX)
+	if (*n >= cap)
 		return -1;
 	out[(*n)++] = *a;
 	return 0;
@@ -202,20 +202,26 @@ static int add_unique(struct jute_acl *out, int *n, const struct jute_acl *a)
 int acl_fixup(const struct jute_acls *in, const struct jute_id *ids, int nids,
 	      struct jute_buf *out)
 {
-	struct jute_acl *list, a;
+	struct jute_acl small[8], *list = small, a;
 	struct jute_acls res;
 	struct jute_rd r;
 	int32_t i;
-	int n = 0, k, added;
+	int n = 0, k, added, cap;
 
 	if (in->n <= 0)
 		return ZINVALIDACL;
 	if (in->n > ACL_LIST_MAX)
 		return ZINVALIDACL;
-	list = malloc(sizeof(*list) * ACL_LIST_MAX);
-	if (list == NULL) {
-		out->err = 1;
-		return ZINVALIDACL;
+	/* every entry gives one, an "auth" entry one per caller id */
+	cap = in->n * (nids > 1 ? nids : 1);
+	if (cap > ACL_LIST_MAX)
+		cap = ACL_LIST_MAX;
+	if (cap > (int)(sizeof(small) / sizeof(small[0]))) {
+		list = malloc(sizeof(*list) * (size_t)cap);
+		if (list == NULL) {
+			out->err = 1;
+			return ZINVALIDACL;
+		}
 	}
 	jute_vec_rd(&r, in->raw, in->rawlen);
 	for (i = 0; i < in->n; i++) {
@@ -231,7 +237,7 @@ int acl_fixup(const struct jute_acls *in, const struct jute_id *ids, int nids,
 					continue;
 				x.perms = a.perms;
 				x.id = ids[k];
-				if (add_unique(list, &n, &x) != 0)
+				if (add_unique(list, &n, cap, &x) != 0)
 					goto bad;
 				added = 1;
 			}
@@ -241,7 +247,7 @@ int acl_fixup(const struct jute_acls *in, const struct jute_id *ids, int nids,
 		}
 		if (!id_valid(&a.id))
 			goto bad;
-		if (add_unique(list, &n, &a) != 0)
+		if (add_unique(list, &n, cap, &a) != 0)
 			goto bad;
 	}
 	res.n = n;
@@ -249,10 +255,12 @@ int acl_fixup(const struct jute_acls *in, const struct jute_id *ids, int nids,
 	res.raw = NULL;
 	res.rawlen = 0;
 	jute_enc_acls(out, &res);
-	free(list);
+	if (list != small)
+		free(list);
 	return 0;
 bad:
-	free(list);
+	if (list != small)
+		free(list);
 	return ZINVALIDACL;
 }
 
