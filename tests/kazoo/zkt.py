@@ -129,6 +129,14 @@ class ZkCase(unittest.TestCase):
     def tearDown(self):
         try:
             for raw in self._raws:
+                # End live sessions now, so that their expiry (and its
+                # txn) does not land in the middle of a later case.
+                try:
+                    if raw.session_id:
+                        raw.sock.settimeout(2.0)
+                        raw.close_session()
+                except Exception:
+                    pass
                 raw.close()
             for c in self._clients:
                 if c.connected:
