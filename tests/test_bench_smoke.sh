@@ -138,6 +138,59 @@ test_no_server() {
 	assertEquals "zk-bench against a closed port" 1 $?
 }
 
+# A fake server on port $1: "neg" answers the handshake with a negative
+# frame length; "xid" completes the handshake, then answers every request
+# with a reply whose xid matches nothing. Lives at most 20 s.
+fake_server() {
+	timeout 20 "$PY" - "$1" "$2" <<'PYEOF' &
+import socket, struct, sys, threading
+port, mode = int(sys.argv[1]), sys.argv[2]
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", port))
+ls.listen(64)
+def serve(c):
+    try:
+        c.recv(4096)
+        if mode == "neg":
+            c.sendall(struct.pack(">i", -5))
+            return
+        # ConnectResponse: protocolVersion, timeOut, sessionId, passwd, readOnly
+        body = struct.pack(">iiqi", 0, 30000, 1, 16) + b"\0" * 16 + b"\0"
+        c.sendall(struct.pack(">i", len(body)) + body)
+        while c.recv(65536):
+            # ReplyHeader{xid 999999, zxid 5, err 0}
+            c.sendall(struct.pack(">iiqi", 16, 999999, 5, 0))
+    except OSError:
+        pass
+    finally:
+        c.close()
+while True:
+    c, _ = ls.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PYEOF
+	FAKE_PID=$!
+	wait_for 10 lib_port_used "$1"
+}
+
+lib_port_used() { ! lib_port_free "$1"; }
+
+test_bad_server() {
+	# A broken server makes zk-bench fail cleanly (exit 1), never hang.
+	for _m in neg xid; do
+		_port=$(lib_pick_base)
+		fake_server "$_port" "$_m"
+		timeout 30 "$BENCH" -s "127.0.0.1:$_port" -c 3 -d 4 -t 1 --keys 5 get \
+		    > "$COMPAT_DIR/fake-$_m.out" 2>&1
+		_rc=$?
+		kill "$FAKE_PID" 2>/dev/null
+		wait "$FAKE_PID" 2>/dev/null
+		assertEquals "zk-bench against a fake server ($_m): $(cat "$COMPAT_DIR/fake-$_m.out")" 1 $_rc
+	done
+	grep -q 'reply xid 999999' "$COMPAT_DIR/fake-xid.out"
+	assertTrue "zk-bench names the stray xid" $?
+}
+
 test_bad_args() {
 	for _a in "-c 0 get" "-d 0 get" "--size -1 get" "--read-pct 101 mix" \
 	    "--pids 12x get" "--prefix / get" "--op del latency" "nosuchmode"; do
