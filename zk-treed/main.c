@@ -45,6 +45,8 @@ struct treed {
 	struct done batch[TREED_BATCH_MAX];
 	struct jute_buf bodies;
 	uint64_t txns, batches, dups, gaps, hellos, syncs, bad;
+	uint64_t drops, drops_told;	/* TREE_APPLIED that could not leave */
+	int64_t told_ms;
 };
 
 static void hello(struct treed *t)
@@ -69,10 +71,18 @@ static void publish(struct treed *t, struct done *x)
 	MSG_SET_BYTES(&m, txn, x->msg.txn.p, x->msg.txn.len);
 	if (x->err == ZOK && x->body_len > 0)
 		MSG_SET_BYTES(&m, body, t->bodies.p + x->body_off, x->body_len);
+	/* A peer that is down loses these (its queue is bounded); it rebuilds
+	 * from the tree when it comes back. Said once per second at most. */
 	if (ipc_send(&t->d->ipc, P_GW, &m) < 0)
-		warnx("cannot send TREE_APPLIED %" PRIx64 " to zk-gw", (uint64_t)x->msg.zxid);
+		t->drops++;
 	if (x->session_txn && ipc_send(&t->d->ipc, P_SESSIOND, &m) < 0)
-		warnx("cannot send TREE_APPLIED %" PRIx64 " to zk-sessiond", (uint64_t)x->msg.zxid);
+		t->drops++;
+	if (t->drops != t->drops_told && loop_now_ms() - t->told_ms >= 1000) {
+		warnx("%" PRIu64 " TREE_APPLIED could not be sent (zk-gw or zk-sessiond down?)",
+		      t->drops - t->drops_told);
+		t->drops_told = t->drops;
+		t->told_ms = loop_now_ms();
+	}
 }
 
 /* Applies x inside w: 0, or APPLY_MISFIT (w must be aborted). */
@@ -237,6 +247,7 @@ static void treed_status(struct daemon *d, struct json *j)
 	json_uint(j, "hellos", t->hellos);
 	json_uint(j, "syncs", t->syncs);
 	json_uint(j, "misfits", t->bad);
+	json_uint(j, "applied_drops", t->drops);
 }
 
 int main(int argc, char **argv)
