@@ -227,8 +227,13 @@ static int pump(struct zkc *c, int32_t want_xid, int want_event, int64_t deadlin
 		int64_t dead_at = c->last_recv_ms + c->neg_timeout_ms * 2 / 3;
 		int64_t wake;
 
-		if (now >= dead_at)
+		if (now >= dead_at) {
+			/* After a stall of ours (stopped, swapped) the answer may
+			 * be waiting in the socket: read it before giving up. */
+			if (fill_in(c) > 0)
+				continue;
 			return PUMP_LOST;
+		}
 		if (now >= ping_at && !c->ping_out) {
 			if (send_ping(c, now + c->neg_timeout_ms / 3) < 0)
 				return PUMP_LOST;
@@ -625,6 +630,11 @@ int zkc_next_event(struct zkc *c, struct zkc_event *ev, int timeout_ms)
 				return rc;
 		}
 	}
+}
+
+int zkc_session_overdue(const struct zkc *c)
+{
+	return c->expired || zkc_now_ms() >= c->server_heard_ms + c->neg_timeout_ms;
 }
 
 int zkc_idle(struct zkc *c, int ms)

@@ -114,6 +114,10 @@ void zkc_reply_rd(struct zkc *c, struct jute_rd *r);
  * 0 on timeout, or a negative error (ZSESSIONEXPIRED, ZCONNECTIONLOSS). */
 int zkc_next_event(struct zkc *c, struct zkc_event *ev, int timeout_ms);
 void zkc_event_free(struct zkc_event *ev);
+/* 1 when no server has answered us for a whole session timeout: the
+ * session may have expired even if we have not been told yet (holders of
+ * locks must assume the worst). */
+int zkc_session_overdue(const struct zkc *c);
 /* Keep the session alive for up to ms (no event consumed). */
 int zkc_idle(struct zkc *c, int ms);
 

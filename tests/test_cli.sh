@@ -387,6 +387,31 @@ EOF
 	zk rm /cli_wc
 }
 
+test_watch_survives_session_expiry() {
+	compat_gap test_watch_survives_session_expiry || return 0
+	zk create /cli_wn 0
+	"$Z" --session-timeout 2000 watch -v --count 2 --timeout 40 /cli_wn > "$W/wn.out" 2> "$W/wn.err" &
+	wp=$!
+	wait_for 10 grep -q armed "$W/wn.err"
+	# Frozen past its session timeout while the node changes twice.
+	kill -STOP "$wp"
+	zk set /cli_wn 1 && zk set /cli_wn 2
+	sleep 4
+	kill -CONT "$wp"
+	wait_for 20 lines_at_least "$W/wn.out" 1
+	zk set /cli_wn 3
+	reap "$wp" 20
+	assertEquals "watch went on" 0 $?
+	grep -q 'starting a new session' "$W/wn.err"
+	assertEquals "said so" 0 $?
+	assertEquals "the missed changes as one coalesced line, then live again" \
+	    "$(printf 'NodeDataChanged /cli_wn coalesced\nNodeDataChanged /cli_wn')" \
+	    "$(cut -d' ' -f1,2,4 "$W/wn.out")"
+	assertEquals "final state" "$(zk stat /cli_wn | sed -n 's/^mzxid=//p')" \
+	    "$(tail -1 "$W/wn.out" | cut -d' ' -f3)"
+	zk rm /cli_wn
+}
+
 test_watch_head_terminates() {
 	compat_gap test_watch_head_terminates || return 0
 	zk create /cli_wh 0

@@ -265,7 +265,9 @@ static int run_locked(struct lock_args *a)
 			zk_got_signal = 0;
 		}
 		rc = zkc_next_event(&c, &ev, 100);
-		if (rc < 0) {
+		if (rc < 0 || zkc_session_overdue(&c)) {
+			if (rc == 1)
+				zkc_event_free(&ev);
 			lost = 1;
 			break;
 		}

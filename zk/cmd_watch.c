@@ -11,6 +11,7 @@
  * falls back to re-arming over the subtree on servers without it. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -338,12 +339,59 @@ static int on_event_recursive(struct zkc *c, const struct watch_args *a, const s
 	return ZOK;
 }
 
+/* The session is gone (expired, or no server answered in time): start a
+ * new one, set the watches again and report what changed meanwhile as
+ * coalesced lines, so the final state is still never missed. Returns ZOK,
+ * an error, or 1 when told to stop (signal, closed stdout, deadline). */
+static int new_session(struct zkc *c, const struct watch_args *a, int mode,
+    struct wstate *cur, int64_t deadline, int why)
+{
+	struct timespec pause = { 1, 0 };
+	struct wstate old = *cur;
+	struct jute_bytes data;
+	int rc;
+
+	fprintf(stderr, "zk: watch %s: %s; starting a new session\n", a->path, jute_err_name(why));
+	for (;;) {
+		zkc_close(c);
+		if (zk_got_signal || zk_stdout_gone() || (deadline >= 0 && mono_ms() >= deadline))
+			return 1;
+		if (zk_connect_try(c) == ZOK)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	if (mode == 1 || mode == 2) {
+		fprintf(stderr, "zk: watch %s: changes made without a session were not reported\n",
+		    a->path);
+		if (mode == 1)
+			return zkc_add_watch(c, a->path, AW_PERSISTENT_RECURSIVE);
+		known_drop_tree("/");
+		return walk_arm(c, a, a->path, 0, 0);
+	}
+	rc = arm(c, a->path, 1, cur, &data);
+	if (rc != ZOK)
+		return rc;
+	if (old.exists && (!cur->exists || cur->st.czxid != old.st.czxid))
+		emit(c, a, EV_DELETED, a->path, -1, 1, NULL);
+	if (cur->exists && (!old.exists || cur->st.czxid != old.st.czxid)) {
+		emit(c, a, EV_CREATED, a->path, cur->st.czxid, 1, &data);
+	} else if (cur->exists) {
+		if (cur->st.mzxid != old.st.mzxid)
+			emit(c, a, EV_DATA_CHANGED, a->path, cur->st.mzxid, 1, &data);
+		if (cur->st.pzxid != old.st.pzxid)
+			emit(c, a, EV_CHILDREN_CHANGED, a->path, cur->st.pzxid, 1, &data);
+	}
+	return ZOK;
+}
+
 static int watch_loop(struct zkc *c, const struct watch_args *a, int mode)
 {
 	int64_t deadline = a->timeout_ms < 0 ? -1 : mono_ms() + a->timeout_ms;
 	struct wstate cur;
 	struct jute_bytes data;
 	int rc, disconnected = 0;
+
+	memset(&cur, 0, sizeof cur);
 
 	if (mode == 0)
 		rc = arm(c, a->path, 1, &cur, &data);
@@ -371,11 +419,9 @@ static int watch_loop(struct zkc *c, const struct watch_args *a, int mode)
 		if (deadline >= 0 && left <= 0)
 			return (a->count || a->once) ? EXIT_CONN : EXIT_OK;
 		rc = zkc_next_event(c, &ev, left > 200 ? 200 : (int)left);
-		if (rc < 0)
-			return zk_fail(a->path, rc);
 		if (rc == 0)
 			continue;
-		if (ev.type == EV_NONE) {
+		if (rc == 1 && ev.type == EV_NONE) {
 			if (ev.state == ST_DISCONNECTED)
 				disconnected = 1;
 			if (ev.state == ST_SYNC_CONNECTED && disconnected && mode == 1)
@@ -386,13 +432,22 @@ static int watch_loop(struct zkc *c, const struct watch_args *a, int mode)
 			zkc_event_free(&ev);
 			continue;
 		}
-		if (mode == 0)
-			rc = strcmp(ev.path, a->path) == 0 ? on_event(c, a, &cur, &ev) : ZOK;
-		else if (mode == 1)
-			rc = on_event_recursive(c, a, &ev);
-		else
-			rc = on_event_fallback(c, a, &ev);
-		zkc_event_free(&ev);
+		if (rc == 1) {
+			if (mode == 0)
+				rc = strcmp(ev.path, a->path) == 0 ? on_event(c, a, &cur, &ev) : ZOK;
+			else if (mode == 1)
+				rc = on_event_recursive(c, a, &ev);
+			else
+				rc = on_event_fallback(c, a, &ev);
+			zkc_event_free(&ev);
+		}
+		/* From waiting or from re-reading: the session is gone. */
+		if (rc == ZSESSIONEXPIRED || rc == ZCONNECTIONLOSS) {
+			rc = new_session(c, a, mode, &cur, deadline, rc);
+			if (rc < 0)
+				return zk_fail(a->path, rc);
+			continue;	/* 1 (stop) is handled at the top */
+		}
 		if (rc != ZOK)
 			return zk_fail(a->path, rc);
 	}

@@ -128,7 +128,7 @@ static int read_auth_file(const char *file, char *out, size_t cap)
 	return 0;
 }
 
-void zk_connect(struct zkc *c)
+int zk_connect_try(struct zkc *c)
 {
 	char cred[1024];
 	const char *auth = zk_opt.auth;
@@ -140,10 +140,8 @@ void zk_connect(struct zkc *c)
 		exit(EXIT_USAGE);
 	}
 	if (rc != ZOK) {
-		fprintf(stderr, "zk: %s: cannot connect to %s: %s\n", zk_opt.verb,
-		    zk_opt.hosts, jute_err_name(rc));
 		zkc_close(c);
-		exit(EXIT_CONN);
+		return rc;
 	}
 	if (zk_opt.auth_file) {
 		if (read_auth_file(zk_opt.auth_file, cred, sizeof cred) < 0) {
@@ -159,10 +157,21 @@ void zk_connect(struct zkc *c)
 		}
 		rc = zkc_add_auth(c, "digest", auth, strlen(auth));
 		if (rc != ZOK) {
-			fprintf(stderr, "zk: %s: digest auth: %s\n", zk_opt.verb, jute_err_name(rc));
 			zkc_close(c);
-			exit(zk_exit_code(rc));
+			return rc;
 		}
+	}
+	return ZOK;
+}
+
+void zk_connect(struct zkc *c)
+{
+	int rc = zk_connect_try(c);
+
+	if (rc != ZOK) {
+		fprintf(stderr, "zk: %s: cannot connect to %s: %s\n", zk_opt.verb,
+		    zk_opt.hosts, jute_err_name(rc));
+		exit(zk_exit_code(rc));
 	}
 }
 

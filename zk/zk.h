@@ -49,6 +49,9 @@ int zk_common_opt(int ch, const char *arg);
 
 /* Connect with zk_opt (and authenticate); exits with EXIT_CONN on failure. */
 void zk_connect(struct zkc *c);
+/* The same, returning the error instead (usage errors still exit); on
+ * failure c is closed. */
+int zk_connect_try(struct zkc *c);
 /* Map a ZooKeeper error code to an exit code. */
 int zk_exit_code(int err);
 /* Print "zk: VERB PATH: ErrorName" to stderr; return zk_exit_code(err). */
