@@ -29,7 +29,8 @@ struct phase {
 	uint64_t issued, done;
 	uint64_t deadline;	/* stop sending at this time (ns) */
 	int record;		/* count replies and latencies */
-	int conn0_only;		/* keep order: parents are created one by one */
+	int lead;		/* >= 0: only this connection sends, so the
+				 * parents are created in order */
 	uint64_t exists;	/* NodeExists replies (setup) */
 	int failed;		/* an unexpected error in a setup phase */
 };
@@ -179,11 +180,33 @@ static void fill(struct bench *b, struct bconn *c, uint64_t now)
 	struct phase *ph = &b->ph;
 	int depth = b->ph.gen == G_PARENTS ? 1 : b->o->depth;
 
-	if (c->state != CS_READY || (ph->conn0_only && c->idx != 0))
+	if (c->state != CS_READY || (ph->lead >= 0 && c->idx != ph->lead))
 		return;
 	while (c->rcount < depth && ph->issued < ph->limit && now < ph->deadline) {
 		gen_one(b, c, now);
 		ph->issued++;
+	}
+}
+
+static void conn_lost(struct bench *b, struct bconn *c, const char *why);
+
+/* The ordered phase's connection died: the next live one carries on from
+ * the first request that was not answered. */
+static void new_lead(struct bench *b)
+{
+	uint64_t now = now_ns();
+
+	b->ph.lead = -1;
+	for (int i = 0; i < b->nc; i++) {
+		struct bconn *c = &b->c[i];
+
+		if (c->state != CS_READY)
+			continue;
+		b->ph.lead = i;
+		fill(b, c, now);
+		if (conn_flush(c, b->ep) < 0)
+			conn_lost(b, c, "send failed");
+		return;
 	}
 }
 
@@ -204,6 +227,8 @@ static void conn_lost(struct bench *b, struct bconn *c, const char *why)
 	c->rcount = 0;
 	conn_close(c, CS_DEAD);
 	b->r->lost++;
+	if (b->ph.lead == c->idx)
+		new_lead(b);
 }
 
 static void note_error(struct bench *b, int32_t err)
@@ -436,7 +461,13 @@ static void phase_start(struct bench *b, enum gen g, uint64_t limit, double secs
 	b->ph.limit = limit;
 	b->ph.deadline = now + secs_ns(secs);
 	b->ph.record = record;
-	b->ph.conn0_only = g == G_PARENTS;
+	b->ph.lead = -1;
+	if (g == G_PARENTS) {
+		/* The first connection with a session; others may have failed. */
+		for (int i = 0; i < b->nc && b->ph.lead < 0; i++)
+			if (b->c[i].state == CS_READY)
+				b->ph.lead = i;
+	}
 	for (int i = 0; i < b->nc; i++) {
 		struct bconn *c = &b->c[i];
 		fill(b, c, now);
