@@ -35,7 +35,7 @@ compat_dispatch() {
 	_rc=0
 	for _t in apache zk; do
 		echo "=== $(basename "$_script") against $_t"
-		ZK_TARGET=$_t "$_script" || _rc=1
+		ZK_TARGET=$_t bash "$_script" || _rc=1
 	done
 	exit $_rc
 }
