@@ -13,10 +13,12 @@
  * window short. */
 #include <endian.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "log.h"
+#include <sys/mman.h>
 #include <sys/random.h>
+#include "log.h"
 #include "treedb.h"
 #include "treekey.h"
 
@@ -228,6 +230,56 @@ void treedb_close(struct treedb *t)
 	free(t->scratch);
 	t->scratch = NULL;
 	t->scratch_cap = 0;
+}
+
+/* Finds the env's data.mdb mapping in /proc/self/maps (LMDB does not say
+ * where it mapped the file); cached, the mapping lasts as long as the env. */
+static int find_map(struct treedb *t)
+{
+	char want[4200], line[4400];
+	const char *dir;
+	FILE *f;
+	int rc = mdb_env_get_path(t->env, &dir);
+
+	if (rc)
+		return lmdb_fail("env path", rc);
+	if ((size_t)snprintf(want, sizeof(want), "%s/data.mdb", dir) >= sizeof(want))
+		return -1;
+	f = fopen("/proc/self/maps", "r");
+	if (f == NULL) {
+		warn("tree: /proc/self/maps");
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		int off = 0;
+		char *p;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &off) < 2 || off == 0)
+			continue;
+		p = line + off;
+		if (strcmp(p, want) == 0 && hi > lo) {
+			t->map_base = (void *)lo;
+			t->map_len = hi - lo;
+			break;
+		}
+	}
+	fclose(f);
+	return t->map_base ? 0 : -1;
+}
+
+int treedb_trim(struct treedb *t)
+{
+	if (t->map_base == NULL && find_map(t) != 0)
+		return -1;
+	/* Shared file mapping: MADV_DONTNEED drops page-table entries only,
+	 * never data (dirty pages stay dirty in the page cache). */
+	if (madvise(t->map_base, t->map_len, MADV_DONTNEED) < 0) {
+		warn("tree: madvise");
+		return -1;
+	}
+	return 0;
 }
 
 int treedb_rbegin(struct treedb *t, MDB_txn **txn)

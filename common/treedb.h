@@ -40,6 +40,8 @@ struct treedb {
 	MDB_dbi nodes, acls, aclidx, sessions, ephem, meta;
 	int rdonly;
 	uint64_t hkey[4];	/* node key hashing (common/treekey.h) */
+	void *map_base;		/* the data.mdb mapping, once treedb_trim found it */
+	size_t map_len;
 	uint8_t *scratch;	/* writes: a node value being built */
 	size_t scratch_cap;
 };
@@ -52,6 +54,14 @@ struct treedb {
  * (logged). */
 int treedb_open(struct treedb *t, const char *dir, int rw);
 void treedb_close(struct treedb *t);
+
+/* Drops this process's page-table references to the map (madvise
+ * MADV_DONTNEED on the shared mapping): the pages stay in the page cache,
+ * data pointers stay valid and the next touch maps a page again. For
+ * readers that touch much of the tree but need little of it resident
+ * (zk-zabd's prep under a create load), so that the map's pages count in
+ * the RSS of the writer only, once, as PSS counts them. 0 or -1. */
+int treedb_trim(struct treedb *t);
 
 /* Read txn: 0 or -1 (logged). End it with mdb_txn_abort(), or keep it for
  * mdb_txn_reset()/mdb_txn_renew() to save allocations on hot paths. */

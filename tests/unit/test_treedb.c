@@ -95,9 +95,15 @@ static void test_fresh(void)
 	CHECK_EQ_INT(treedb_descendants(&t, txn, "/zookeeper", 10), 2);
 	mdb_txn_abort(txn);
 
-	/* a read-only opener sees the same */
+	/* a read-only opener sees the same, also after a trim that happens
+	 * while its read txn holds pointers into the map */
 	CHECK_EQ_INT(treedb_open(&ro, dir, 0), 0);
 	CHECK_EQ_INT(treedb_rbegin(&ro, &txn), 0);
+	CHECK_EQ_INT(treedb_get(&ro, txn, "/zookeeper/config", 17, &n), 0);
+	CHECK_EQ_INT(treedb_trim(&ro), 0);
+	CHECK_EQ_INT(n.aversion, -1);
+	CHECK_EQ_INT(n.data_len, 0);
+	CHECK(n.data != NULL);
 	CHECK_EQ_INT(treedb_count(&ro, txn), 4);
 	mdb_txn_abort(txn);
 	treedb_close(&ro);
