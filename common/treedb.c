@@ -238,11 +238,23 @@ static int find_map(struct treedb *t)
 {
 	char want[4200], line[4400];
 	const char *dir;
+	struct tree_node root;
+	uintptr_t inside;
+	MDB_txn *txn;
 	FILE *f;
 	int rc = mdb_env_get_path(t->env, &dir);
 
 	if (rc)
 		return lmdb_fail("env path", rc);
+	/* a pointer into this env's map tells it from another env's mapping
+	 * of the same file in this process */
+	if (treedb_rbegin(t, &txn) != 0)
+		return -1;
+	rc = treedb_get(t, txn, "/", 1, &root);
+	inside = (uintptr_t)root.data;
+	mdb_txn_abort(txn);
+	if (rc != 0 || inside == 0)
+		return -1;
 	if ((size_t)snprintf(want, sizeof(want), "%s/data.mdb", dir) >= sizeof(want))
 		return -1;
 	f = fopen("/proc/self/maps", "r");
@@ -259,7 +271,7 @@ static int find_map(struct treedb *t)
 		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &off) < 2 || off == 0)
 			continue;
 		p = line + off;
-		if (strcmp(p, want) == 0 && hi > lo) {
+		if (strcmp(p, want) == 0 && lo <= inside && inside < hi) {
 			t->map_base = (void *)lo;
 			t->map_len = hi - lo;
 			break;
