@@ -133,13 +133,15 @@ static void on_touch(struct sessiond *s, const struct msg *m)
 	}
 }
 
-/* A client resumed its session: it now expires by the new timeout. */
+/* A client resumed its session: it now expires by the new timeout. The
+ * gateway found the session in the table, so one we do not track yet (we
+ * restarted and have not read the table) is added; a closing one stays
+ * closing. */
 static void on_renew(struct sessiond *s, const struct msg *m)
 {
-	int32_t old;
-	int closing;
+	int closing = 0;
 
-	if (expiry_get(&s->exp, m->session, &old, &closing, NULL) < 0 || closing)
+	if (expiry_get(&s->exp, m->session, NULL, &closing, NULL) == 0 && closing)
 		return;
 	if (expiry_touch(&s->exp, m->session, m->timeout, loop_now_ms()) < 0)
 		warnx("session 0x%" PRIx64 ": cannot renew", (uint64_t)m->session);
