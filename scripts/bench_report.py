@@ -102,6 +102,14 @@ def other_cpus(doc):
     return max(0, doc["machine_busy_ns"] - own) / (doc["elapsed_us"] * 1000.0)
 
 
+def switches(doc):
+    """Context switches per op over the server's threads."""
+    v = val(doc, "server", "ctxsw_per_kop")
+    if v is None or not val(doc, "server", "measured"):
+        return None
+    return v / 1000.0
+
+
 def sane(doc):
     """A run counts only if it had no errors and lost no connection."""
     return doc is not None and doc["errors"] == 0 and doc["lost_connections"] == 0
@@ -230,8 +238,9 @@ def main():
     L.append("## Round trip")
     L.append("")
     L.append("| mode | Apache p50 / p99 / p99.9 / max us | zk p50 / p99 / p99.9 / max us | "
-             "zk/Apache p50 | Apache CPU us/op | zk CPU us/op | other load, CPUs (Apache / zk) |")
-    L.append("|---|---|---|---:|---:|---:|---|")
+             "zk/Apache p50 | Apache CPU us/op | zk CPU us/op | context switches/op (Apache / zk) | "
+             "other load, CPUs (Apache / zk) |")
+    L.append("|---|---|---|---:|---:|---:|---|---|")
 
     def lat4(doc):
         if doc is None:
@@ -241,9 +250,10 @@ def main():
 
     for n, _ in LAT:
         a, z = A[n], Z[n]
-        L.append("| %s | %s | %s | %s | %s | %s | %s / %s |" % (
+        L.append("| %s | %s | %s | %s | %s | %s | %s / %s | %s / %s |" % (
             n, lat4(a), lat4(z), ratio(val(z, "latency_ns", "p50"), val(a, "latency_ns", "p50")),
-            fmt(cpu_us(a)), fmt(cpu_us(z)), fmt(other_cpus(a), 2), fmt(other_cpus(z), 2)))
+            fmt(cpu_us(a)), fmt(cpu_us(z)), fmt(switches(a)), fmt(switches(z)),
+            fmt(other_cpus(a), 2), fmt(other_cpus(z), 2)))
         for t, doc in (("Apache", a), ("zk", z)):
             if doc is None:
                 notes.append("%s %s: failed: %s" % (t, n, why(res, t.lower(), n)))

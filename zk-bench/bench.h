@@ -71,6 +71,9 @@ struct proc_sample {
 	 * such as a shared LMDB map, count once in total instead of once
 	 * per process as in rss_kib. 0 if the kernel lacks smaps_rollup. */
 	uint64_t pss_kib;
+	/* Context switches (voluntary + not) of every thread of the pids:
+	 * each hand-off between threads or daemons shows up here. */
+	uint64_t ctxsw;
 	int ok;				/* every pid could be read */
 };
 

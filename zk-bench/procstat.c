@@ -1,6 +1,7 @@
 /* procstat.c: the server's CPU time and memory, read from /proc for pids the
  * caller names (never looked up by name: the bench must account exactly the
  * processes it started). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -155,6 +156,36 @@ static int read_small(const char *path, char *buf, size_t cap)
 	return 0;
 }
 
+/* Context switches of all threads of pid (threads that exit meanwhile are
+ * simply not counted). */
+static uint64_t thread_ctxsw(pid_t pid)
+{
+	char path[64], file[sizeof path + 256 + 16], buf[4096];
+	uint64_t sum = 0;
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		uint64_t v, n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof file, "%s/%s/status", path, de->d_name);
+		if (read_small(file, buf, sizeof buf) < 0)
+			continue;
+		if (proc_parse_status_kib(buf, "voluntary_ctxt_switches", &v) == 0 &&
+		    proc_parse_status_kib(buf, "nonvoluntary_ctxt_switches", &n) == 0)
+			sum += v + n;
+	}
+	if (closedir(d) < 0)
+		warn("closedir %s", path);
+	return sum;
+}
+
 void proc_sample_take(const pid_t *pids, int n, struct proc_sample *s)
 {
 	char path[64], buf[8192];
@@ -184,6 +215,7 @@ void proc_sample_take(const pid_t *pids, int n, struct proc_sample *s)
 		s->hwm_kib += hwm;
 		if (proc_parse_status_kib(buf, "RssAnon", &anon) == 0)
 			s->anon_kib += anon;
+		s->ctxsw += thread_ctxsw(pids[i]);
 		snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pids[i]);
 		if (read_small(path, buf, sizeof buf) == 0 &&
 		    proc_parse_status_kib(buf, "Pss", &pss) == 0)

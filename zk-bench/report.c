@@ -82,6 +82,9 @@ void report_text(const struct bench_opts *o, const struct bench_result *r)
 		else
 			printf("  server      not measured (a pid could not be read)\n");
 	}
+	if (o->npids && r->srv1.ok && r->ops && r->srv1.ctxsw >= r->srv0.ctxsw)
+		printf("  switches    %.1f context switches/op in the server\n",
+		       (double)(r->srv1.ctxsw - r->srv0.ctxsw) / (double)r->ops);
 	printf("  client      cpu %.1f us/op\n",
 	       r->ops ? (double)r->client_cpu_ns / (double)r->ops / 1e3 : 0.0);
 	if (r->mach1 > r->mach0 && r->secs > 0) {
@@ -139,6 +142,9 @@ int report_json(const struct bench_opts *o, const struct bench_result *r)
 	json_uint(&j, "peak_rss_kib", r->srv1.hwm_kib);
 	json_uint(&j, "pss_kib", r->srv1.pss_kib);
 	json_uint(&j, "anon_kib", r->srv1.anon_kib);
+	/* Per 1000 ops, to stay an integer. */
+	json_uint(&j, "ctxsw_per_kop", r->ops && r->srv1.ctxsw >= r->srv0.ctxsw ?
+		  (r->srv1.ctxsw - r->srv0.ctxsw) * 1000 / r->ops : 0);
 	json_obj_end(&j);
 	json_uint(&j, "client_cpu_ns_per_op", r->ops ? r->client_cpu_ns / r->ops : 0);
 	json_uint(&j, "client_cpu_ns_total", r->client_cpu_ns);

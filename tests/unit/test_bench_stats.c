@@ -113,11 +113,14 @@ static void t_sample_self(void)
 	struct proc_sample s;
 	pid_t me = getpid(), none = 0x7ffffff0;
 
+	/* Sleeping is a voluntary context switch, so ctxsw cannot be 0. */
+	CHECK_EQ_INT(usleep(2000), 0);
 	proc_sample_take(&me, 1, &s);
 	CHECK(s.ok);
 	CHECK(s.rss_kib > 0 && s.hwm_kib >= s.rss_kib);
 	CHECK(s.anon_kib > 0 && s.anon_kib <= s.rss_kib);
 	CHECK(s.pss_kib > 0 && s.pss_kib <= s.rss_kib);
+	CHECK(s.ctxsw > 0);
 	proc_sample_take(&none, 1, &s);
 	CHECK(!s.ok);
 }
