@@ -10,7 +10,6 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 ZK_KNOWN_GAPS=${ZK_KNOWN_GAPS-"
 test_create_ttl: TTL nodes are not enabled in zk (createTTL answers Unimplemented, as Apache does without extendedTypesEnabled)
-test_acl_auth: writes (setData, setACL) do not see the connection's digest auth ids: NoAuth where Apache allows them
 "}
 
 compat_dispatch "$0" "$@"
