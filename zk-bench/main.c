@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,19 @@ static void usage(FILE *f)
 "      --pids PID,...       server processes: CPU per op and RSS from /proc\n"
 "      --json               one JSON object on stdout\n"
 "latency mode is 1 connection, 1 request in flight: the round trip.\n");
+}
+
+/* A bad option is a permanent failure: exit 100, not fatalx's 111. */
+static void __attribute__((noreturn, format(printf, 1, 2))) bad_arg(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	warnx("%s", msg);
+	exit(100);
 }
 
 static int parse_long(const char *s, long lo, long hi, long *out)
@@ -157,45 +171,45 @@ int main(int argc, char **argv)
 		switch (ch) {
 		case 's':
 			if (parse_server(optarg, &o) < 0)
-				fatalx("bad server %s (HOST:PORT)", optarg);
+				bad_arg("bad server %s (HOST:PORT)", optarg);
 			break;
 		case 'c':
 			if (parse_long(optarg, 1, BENCH_MAX_CONNS, &v) < 0)
-				fatalx("bad connection count %s (1..%d)", optarg, BENCH_MAX_CONNS);
+				bad_arg("bad connection count %s (1..%d)", optarg, BENCH_MAX_CONNS);
 			o.conns = (int)v;
 			break;
 		case 'd':
 			if (parse_long(optarg, 1, BENCH_MAX_DEPTH, &v) < 0)
-				fatalx("bad depth %s (1..%d)", optarg, BENCH_MAX_DEPTH);
+				bad_arg("bad depth %s (1..%d)", optarg, BENCH_MAX_DEPTH);
 			o.depth = (int)v;
 			break;
 		case 'n':
 			if (parse_long(optarg, 1, LONG_MAX, &v) < 0)
-				fatalx("bad op count %s", optarg);
+				bad_arg("bad op count %s", optarg);
 			o.ops = (uint64_t)v;
 			break;
 		case 't':
 			if (parse_secs(optarg, &o.secs) < 0 || o.secs <= 0)
-				fatalx("bad time %s (seconds, at most 86400)", optarg);
+				bad_arg("bad time %s (seconds, at most 86400)", optarg);
 			have_time = 1;
 			break;
 		case 'w':
 			if (parse_secs(optarg, &o.warmup) < 0)
-				fatalx("bad warm-up %s (seconds)", optarg);
+				bad_arg("bad warm-up %s (seconds)", optarg);
 			break;
 		case O_SIZE:
 			if (parse_long(optarg, 0, BENCH_MAX_SIZE - 4096, &v) < 0)
-				fatalx("bad size %s (0..%d)", optarg, BENCH_MAX_SIZE - 4096);
+				bad_arg("bad size %s (0..%d)", optarg, BENCH_MAX_SIZE - 4096);
 			o.size = (int)v;
 			break;
 		case O_KEYS:
 			if (parse_long(optarg, 1, BENCH_MAX_KEYS, &v) < 0)
-				fatalx("bad key count %s (1..%d)", optarg, BENCH_MAX_KEYS);
+				bad_arg("bad key count %s (1..%d)", optarg, BENCH_MAX_KEYS);
 			o.keys = (int)v;
 			break;
 		case O_READ:
 			if (parse_long(optarg, 0, 100, &v) < 0)
-				fatalx("bad read percentage %s (0..100)", optarg);
+				bad_arg("bad read percentage %s (0..100)", optarg);
 			o.read_pct = (int)v;
 			break;
 		case O_OP:
@@ -204,16 +218,16 @@ int main(int argc, char **argv)
 			else if (strcmp(optarg, "set") == 0)
 				o.lat_op = OP_SETDATA;
 			else
-				fatalx("bad --op %s (get or set)", optarg);
+				bad_arg("bad --op %s (get or set)", optarg);
 			break;
 		case O_PREFIX:
 			if (!valid_prefix(optarg))
-				fatalx("bad prefix %s", optarg);
+				bad_arg("bad prefix %s", optarg);
 			strcpy(o.prefix, optarg);
 			break;
 		case O_PIDS:
 			if (parse_pids(optarg, &o) < 0)
-				fatalx("bad --pids %s (PID,PID,... at most %d)", optarg,
+				bad_arg("bad --pids %s (PID,PID,... at most %d)", optarg,
 				       BENCH_MAX_PIDS);
 			break;
 		case O_JSON:
