@@ -26,17 +26,18 @@
 /* 1: fixed node header; 2: compact header, path keys; 3: hashed parent keys */
 #define TREEDB_FORMAT 3		/* LMDB's default maximum key size */
 #define CONTAINER_OWNER ((int64_t)INT64_MIN)
-#define TTL_MARK 0xff00000000000000ull
 
 static int64_t get64(const uint8_t *p) { int64_t v; memcpy(&v, p, 8); return v; }
 static int32_t get32(const uint8_t *p) { int32_t v; memcpy(&v, p, 4); return v; }
 static void put32(uint8_t *p, int32_t v) { memcpy(p, &v, 4); }
 
+/* TTL nodes are not enabled (createTTL answers Unimplemented, as Apache
+ * does by default), so no owner carries the TTL mark, and a session id
+ * with the top bit or the whole top byte set (myid 128-255) is an
+ * ordinary ephemeral owner, as in Apache without extended types. */
 int tree_owner_is_ephemeral(int64_t owner)
 {
-	if (owner == 0 || owner == CONTAINER_OWNER)
-		return 0;
-	return ((uint64_t)owner & TTL_MARK) != TTL_MARK;
+	return owner != 0 && owner != CONTAINER_OWNER;
 }
 
 static int lmdb_fail(const char *what, int rc)

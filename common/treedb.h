@@ -71,7 +71,7 @@ int treedb_rbegin(struct treedb *t, MDB_txn **txn);
 
 struct tree_node {
 	int64_t czxid, mzxid, pzxid, ctime, mtime;
-	int64_t owner;		/* as stored: session id, container/TTL marks */
+	int64_t owner;		/* as stored: 0, session id, or INT64_MIN (container) */
 	int32_t version, aversion;
 	int32_t cversion;	/* raw: children ever created (sequence counter) */
 	int32_t num_children;
@@ -80,7 +80,7 @@ struct tree_node {
 	int32_t data_len;	/* -1 = null data */
 };
 
-/* 1 if owner marks a session ephemeral (not persistent, container, TTL). */
+/* 1 if owner marks a session ephemeral (not persistent, not container). */
 int tree_owner_is_ephemeral(int64_t owner);
 
 /* Looks up path (len bytes, not NUL-terminated needed). 0 found, ZNONODE
@@ -90,7 +90,7 @@ int treedb_get(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
 	       struct tree_node *n);
 
 /* The Stat clients see: exposed cversion = 2 * raw - numChildren,
- * ephemeralOwner 0 for container and TTL nodes. */
+ * ephemeralOwner 0 for containers. */
 void tree_node_stat(const struct tree_node *n, struct jute_stat *s);
 
 /* The ACL list with this id, as a decoded jute vector (raw span into the
