@@ -318,6 +318,15 @@ EOF
 	echo '{"name": 5' | zk load /cli_d3 2> /dev/null
 	assertEquals "bad document" 8 $?
 	assertEquals "failed dump writes nothing" "" "$(zk dump /cli_d_none 2> /dev/null)"
+	# A document from another JSON writer: escaped non-ASCII (a surrogate
+	# pair), control characters and base64 data.
+	/usr/bin/python3 -c 'import json; print(json.dumps({"name": "x", "data": "\u00e9\U0001F600\t\"q\"",
+	    "children": [{"name": "b", "data_base64": "AP8=", "children": []}]}))' > "$W/foreign.json"
+	zk load /cli_d4 "$W/foreign.json"
+	assertEquals "load of a foreign document" 0 $?
+	assertEquals "unicode escapes decoded" "$(printf '\303\251\360\237\230\200\t"q"')" "$(zk get /cli_d4)"
+	assertEquals "base64 data" "00ff" "$(zk get /cli_d4/b | od -An -tx1 | tr -d ' \n')"
+	zk rm -r /cli_d4
 	zk rm -r /cli_d; zk rm -r /cli_d2
 }
 
