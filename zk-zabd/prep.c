@@ -211,10 +211,16 @@ int prep_apply_op(struct prep *p, const struct txn_op *op)
 	case OP_DELETE:
 		plen = zpath_parent_len(path, len);
 		if (plen < 0)
-			return -1;
+			return 1;
 		rc = node_get(p, path, (size_t)plen, &parent);
 		if (rc <= 0)
-			return -1;
+			return rc < 0 ? -1 : 1;
+		if (op->type == OP_DELETE) {
+			/* check the node before changing anything */
+			rc = node_get(p, path, len, &n);
+			if (rc <= 0)
+				return rc < 0 ? -1 : 1;
+		}
 		e = touch(p, path, (size_t)plen, &parent);
 		if (e == NULL)
 			return -1;
@@ -230,9 +236,6 @@ int prep_apply_op(struct prep *p, const struct txn_op *op)
 			return ov_set_acl(&p->ov, e, op->acl.p, (size_t)op->acl.len);
 		}
 		e->num_children--;
-		rc = node_get(p, path, len, &n);
-		if (rc <= 0)
-			return -1;
 		e = touch(p, path, len, &n);
 		if (e == NULL)
 			return -1;
@@ -242,7 +245,7 @@ int prep_apply_op(struct prep *p, const struct txn_op *op)
 	case OP_SETACL:
 		rc = node_get(p, path, len, &n);
 		if (rc <= 0)
-			return -1;
+			return rc < 0 ? -1 : 1;
 		e = touch(p, path, len, &n);
 		if (e == NULL)
 			return -1;

@@ -35,7 +35,8 @@ int prep_begin(struct prep *p);
 void prep_end(struct prep *p);
 /* ZOK, ZUNKNOWNSESSION, ZSESSIONEXPIRED (closing), or -1. */
 int prep_session_check(struct prep *p, int64_t id);
-/* The overlay effect of a checked or logged op. 0 or -1. */
+/* The overlay effect of a checked or logged op: 0; 1 if it does not fit
+ * (its parent or node is missing: nothing changed); -1 on failure. */
 int prep_apply_op(struct prep *p, const struct txn_op *op);
 
 /* Per-op checks in Apache's order: ZOK with *op filled (pointing into the

@@ -163,8 +163,8 @@ static int close_apply(struct prep *p, const uint8_t *raw, size_t rawlen, int32_
 	memset(&op, 0, sizeof(op));
 	op.type = OP_DELETE;
 	while (txn_path_next(&it, &op.path))
-		if (prep_apply_op(p, &op))
-			return -1;
+		if (prep_apply_op(p, &op) < 0)
+			return -1;	/* a path already gone (1) is skipped */
 	return 0;
 }
 
@@ -356,8 +356,11 @@ int prep_logged(struct prep *p, const uint8_t *txn, size_t len)
 		break;
 	case OP_MULTI:
 		txn_iter_init(&it, &t);
-		while (rc == 0 && txn_sub_next(&it, &op))
-			rc = prep_apply_op(p, &op);
+		while (rc >= 0 && txn_sub_next(&it, &op)) {
+			int k = prep_apply_op(p, &op);
+
+			rc = k < 0 ? -1 : rc | k;
+		}
 		break;
 	case OP_CREATESESSION:
 	case OP_CLOSESESSION:
@@ -371,8 +374,12 @@ int prep_logged(struct prep *p, const uint8_t *txn, size_t len)
 		break;
 	}
 	prep_end(p);
-	if (rc)
+	if (rc > 0) {
+		/* The overlay is only a little off for this txn: keep going
+		 * rather than refuse to start (zk-zabd exits on -1). */
 		warnx("prep: logged txn %llx does not fit the tree",
 		      (unsigned long long)t.zxid);
+		return 0;
+	}
 	return rc;
 }

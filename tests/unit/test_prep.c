@@ -668,6 +668,21 @@ static void test_logged(void)
 	npend++;
 	apply_all();
 	CHECK_EQ_INT(prep_logged(fresh, b.p, b.len), -1);	/* not a txn */
+	/* a logged txn that does not fit (its node is gone) is skipped */
+	{
+		struct jute_buf tb;
+		struct txn d;
+
+		memset(&d, 0, sizeof(d));
+		d.type = d.op = OP_DELETE;
+		d.zxid = zxid + 10;
+		d.one.type = d.one.op = OP_DELETE;
+		d.one.path = jute_cstr("/nothere");
+		jute_buf_init(&tb, 0);
+		txn_encode(&tb, &d);
+		CHECK_EQ_INT(prep_logged(fresh, tb.p, tb.len), 0);
+		jute_buf_free(&tb);
+	}
 	prep_free(fresh);
 	jute_buf_free(&b);
 	teardown();
