@@ -377,7 +377,7 @@ test_watch_data_once() {
 test_watch_coalesced_final_state() {
 	compat_gap test_watch_coalesced_final_state || return 0
 	zk create /cli_wc 0
-	zk watch -v --timeout 8 /cli_wc > "$W/wc.out" 2> "$W/wc.err" &
+	"$Z" watch -v /cli_wc > "$W/wc.out" 2> "$W/wc.err" &
 	wp=$!
 	wait_for 10 grep -q armed "$W/wc.err"
 	# Many sets in one session, faster than re-arming.
@@ -389,9 +389,15 @@ for i in range(1, 31):
     c.set("/cli_wc", str(i).encode())
 c.stop()
 EOF
-	wait "$wp"
-	last_ver=$(zk stat /cli_wc | sed -n 's/^mzxid=//p')
-	assertEquals "the last line carries the final mzxid" "$last_ver" "$(tail -1 "$W/wc.out" | cut -d' ' -f3)"
+	final=$(zk stat /cli_wc | sed -n 's/^mzxid=//p')
+	last_is_final() { [ "$(tail -1 "$W/wc.out" | cut -d' ' -f3)" = "$final" ]; }
+	wait_for 20 last_is_final
+	assertEquals "the last line carries the final mzxid" 0 $?
+	assertTrue "fewer lines than changes, marked coalesced" \
+	    "[ $(wc -l < "$W/wc.out") -ge 30 ] || grep -q coalesced '$W/wc.out'"
+	kill -TERM "$wp"
+	reap "$wp" 10
+	assertEquals "SIGTERM ends watch cleanly" 0 $?
 	zk rm /cli_wc
 }
 
@@ -658,7 +664,7 @@ test_lock_child_killed_when_servers_gone() {
 	start=$SECONDS
 	reap "$zp" 20
 	assertEquals "zk reports the lost session" 7 $?
-	assertTrue "within about the session timeout" "[ $((SECONDS - start)) -le 8 ]"
+	assertTrue "within about the session timeout" "[ $((SECONDS - start)) -le 10 ]"
 	kill -0 "$cp" 2> /dev/null
 	assertEquals "child was killed" 1 $?
 	if [ "$ZK_TARGET" = apache ]; then
@@ -705,7 +711,7 @@ test_failover_server_list() {
 	start=$SECONDS
 	zk -s "127.0.0.1:$dead,$ZK_HOSTS" exists /zookeeper
 	assertEquals "skips a dead server" 0 $?
-	assertTrue "quickly" "[ $((SECONDS - start)) -le 3 ]"
+	assertTrue "quickly" "[ $((SECONDS - start)) -le 5 ]"
 	ZK_HOSTS="127.0.0.1:$dead,$ZK_HOSTS" zk exists /zookeeper
 	assertEquals "server list from ZK_HOSTS" 0 $?
 }
