@@ -1,4 +1,4 @@
-/* util.c: zk's shared helpers: input data, output (text and JSON), Stat and
+/* util.c: shared routines of zk: input data, output (text and JSON), Stat and
  * ACL formatting and parsing, path checks, parent creation. */
 #include <errno.h>
 #include <poll.h>

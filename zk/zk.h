@@ -1,4 +1,4 @@
-/* zk.h: the zk command-line tool: shared options, exit codes and helpers. */
+/* zk.h: the zk command-line tool: shared options, exit codes and routines. */
 #ifndef ZK_TOOL_H
 #define ZK_TOOL_H
 #include <stdint.h>
