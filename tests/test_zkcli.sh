@@ -1,6 +1,7 @@
 #!/bin/bash
 # Apache's Java shell, zkCli.sh (zookeeper package), one command per run:
-# create/get/set/ls/stat/delete, Stat printing and error messages.
+# create/get/set/ls/stat/delete, ACLs, Stat printing and error messages;
+# and one interactive session for watches and reconnects.
 # ZK_TARGET=apache|zk|both (default both): Apache proves, zk is checked.
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -178,6 +179,14 @@ test_newer_commands() {
 	assertEquals 0 "$rc"
 	assertEquals "Auth scheme: User
 ip: 127.0.0.1" "$out"
+}
+
+# An interactive zkCli.sh (the Java client) behind a cuttable relay:
+# watches, reconnect with setWatches, persistent watches, its ephemerals.
+# Driven from Python: tests/kazoo/test_javacli.py.
+test_java_client_session() {
+	compat_gap test_java_client_session || return 0
+	compat_kazoo test_javacli
 }
 
 . shunit2
