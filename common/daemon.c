@@ -216,6 +216,15 @@ static void status_reply(struct daemon *d)
 	json_uint(&j, "ipc_received", d->ipc.received);
 	json_uint(&j, "ipc_malformed", d->ipc.malformed);
 	json_uint(&j, "ipc_queued", queued);
+	{
+		uint64_t sent = 0, frames = 0;
+		for (int i = 0; i < P_COUNT; i++) {
+			sent += d->ipc.peers[i].sent;
+			frames += d->ipc.peers[i].frames;
+		}
+		json_uint(&j, "ipc_sent", sent);
+		json_uint(&j, "ipc_frames", frames);
+	}
 	if (d->on_status)
 		d->on_status(d, &j);
 	json_obj_end(&j);
@@ -293,6 +302,8 @@ void daemon_open_ipc(struct daemon *d)
 	    loop_add(&d->loop, d->ipc.ctl_fd, EPOLLIN, on_ctl, d) < 0 ||
 	    loop_timer(&d->loop, 10, flush_timer, d) < 0)
 		fatal("event loop registration");
+	/* What a turn of the loop sent leaves as one frame per peer. */
+	loop_on_end_of_turn(&d->loop, flush_timer, d);
 }
 
 /* systemd readiness without libsystemd: one datagram to $NOTIFY_SOCKET. */

@@ -136,48 +136,69 @@ static void drain(struct ipc_peer *p)
 			p->tail = NULL;
 		p->qmsgs--;
 		p->qbytes -= q->len;
-		p->sent++;
+		p->frames++;
 		free(q);
 	}
+}
+
+/* Hand the peer's batch to nanomsg, or queue it behind earlier frames. */
+static void flush_peer(struct ipc *ipc, int peer)
+{
+	struct ipc_peer *p = &ipc->peers[peer];
+	int s = peer_sock(ipc, peer);
+
+	if (s >= 0)
+		drain(p);
+	if (p->blen == 0)
+		return;
+	/* Keep order: never overtake what is already queued. */
+	if (s >= 0 && !p->head && nn_send(s, p->batch, p->blen, NN_DONTWAIT) >= 0) {
+		p->frames++;
+	} else if (enqueue(p, p->batch, p->blen) < 0) {
+		p->dropped += p->bmsgs;
+		warnx("ipc: queue to %s full (%zu frames): dropped %zu messages",
+		      proc_name(peer), p->qmsgs, p->bmsgs);
+	}
+	p->sent += p->bmsgs;
+	p->blen = 0;
+	p->bmsgs = 0;
 }
 
 int ipc_send(struct ipc *ipc, int peer, const struct msg *m)
 {
 	struct ipc_peer *p;
 	size_t need, len;
-	int s;
 
 	if (peer <= P_NONE || peer >= P_COUNT)
 		return -1;
 	p = &ipc->peers[peer];
-	s = peer_sock(ipc, peer);
+	if (p->qmsgs >= IPC_QUEUE_MAX_MSGS || p->qbytes >= IPC_QUEUE_MAX_BYTES) {
+		if (p->dropped++ % 1000 == 0)
+			warnx("ipc: queue to %s full (%zu frames): dropped %s",
+			      proc_name(peer), p->qmsgs, msg_type_name(m->type));
+		return -1;
+	}
 	need = msg_encoded_max(m);
-	if (need > ipc->scratch_cap) {
-		uint8_t *nb = realloc(ipc->scratch, need);
+	if (p->blen + need > p->bcap) {
+		size_t cap = p->bcap ? p->bcap : 4096;
+		uint8_t *nb;
+		while (cap < p->blen + need)
+			cap *= 2;
+		nb = realloc(p->batch, cap);
 		if (!nb)
 			return -1;
-		ipc->scratch = nb;
-		ipc->scratch_cap = need;
+		p->batch = nb;
+		p->bcap = cap;
 	}
-	len = msg_encode(m, ipc->scratch, ipc->scratch_cap);
+	len = msg_encode(m, p->batch + p->blen, p->bcap - p->blen);
 	if (len == 0) {
 		warnx("ipc: cannot encode %s for %s", msg_type_name(m->type), proc_name(peer));
 		return -1;
 	}
-	if (s >= 0) {
-		drain(p);
-		/* Keep order: never overtake what is already queued. */
-		if (!p->head && nn_send(s, ipc->scratch, len, NN_DONTWAIT) >= 0) {
-			p->sent++;
-			return 0;
-		}
-	}
-	if (enqueue(p, ipc->scratch, len) < 0) {
-		if (p->dropped++ % 1000 == 0)
-			warnx("ipc: queue to %s full (%zu messages): dropped %s",
-			      proc_name(peer), p->qmsgs, msg_type_name(m->type));
-		return -1;
-	}
+	p->blen += len;
+	p->bmsgs++;
+	if (p->blen >= IPC_BATCH_MAX)
+		flush_peer(ipc, peer);
 	return 0;
 }
 
@@ -186,45 +207,72 @@ size_t ipc_flush(struct ipc *ipc)
 	size_t left = 0;
 	for (int i = 0; i < P_COUNT; i++) {
 		struct ipc_peer *p = &ipc->peers[i];
-		if (!p->head)
+		if (!p->head && p->blen == 0)
 			continue;
-		if (peer_sock(ipc, i) >= 0)
-			drain(p);
+		flush_peer(ipc, i);
 		left += p->qmsgs;
 	}
 	return left;
 }
 
+static void frame_unref(struct ipc_frame *f)
+{
+	if (f && --f->refs == 0) {
+		nn_freemsg(f->nnbuf);
+		free(f);
+	}
+}
+
 int ipc_recv(struct ipc *ipc, int sock, struct msg *m, void **frame)
 {
-	void *buf = NULL;
+	struct ipc_frame **curp = sock == ipc->ctl_sock ? &ipc->cur_ctl : &ipc->cur_in;
+	struct ipc_frame *f = *curp;
 	char why[160];
-	int n = nn_recv(sock, &buf, NN_MSG, NN_DONTWAIT);
+	size_t used;
 
 	*frame = NULL;
-	if (n < 0) {
-		if (nn_errno() != EAGAIN && nn_errno() != EINTR)
-			warnx("ipc: receive: %s", nn_strerror(nn_errno()));
-		return 0;
+	if (!f) {
+		void *buf = NULL;
+		int n = nn_recv(sock, &buf, NN_MSG, NN_DONTWAIT);
+		if (n < 0) {
+			if (nn_errno() != EAGAIN && nn_errno() != EINTR)
+				warnx("ipc: receive: %s", nn_strerror(nn_errno()));
+			return 0;
+		}
+		f = malloc(sizeof *f);
+		if (!f) {
+			warnx("ipc: out of memory: dropped a frame");
+			nn_freemsg(buf);
+			return -1;
+		}
+		*f = (struct ipc_frame){ buf, (size_t)n, 0, 1 };
+		*curp = f;
 	}
 	ipc->received++;
-	if (msg_decode(buf, (size_t)n, m, why, sizeof why) < 0) {
+	if (msg_decode_one((const uint8_t *)f->nnbuf + f->off, f->len - f->off, m, &used,
+			   why, sizeof why) < 0) {
 		ipc->malformed++;
 		/* Name what we could read of type and sender for the log. */
-		warnx("ipc: dropped malformed message (type %s, sender %s, %d bytes): %s",
+		warnx("ipc: dropped malformed message (type %s, sender %s, %zu bytes left in frame): %s",
 		      msg_type_name(m->type), proc_name(m->sender) ? proc_name(m->sender) : "unknown",
-		      n, why);
-		nn_freemsg(buf);
+		      f->len - f->off, why);
+		*curp = NULL;
+		frame_unref(f);
 		return -1;
 	}
-	*frame = buf;
+	f->off += used;
+	f->refs++;
+	*frame = f;
+	if (f->off >= f->len) {
+		*curp = NULL;
+		frame_unref(f);		/* the message's reference keeps it */
+	}
 	return 1;
 }
 
 void ipc_release(void *frame)
 {
-	if (frame)
-		nn_freemsg(frame);
+	frame_unref(frame);
 }
 
 int ipc_ctl_reply(struct ipc *ipc, const struct msg *m)
@@ -292,22 +340,39 @@ int ipc_ctl_call(const char *dir, int id, const struct msg *req, int timeout_ms,
 		nn_freemsg(in);
 		return -1;
 	}
-	*frame = in;
+	*frame = malloc(sizeof(struct ipc_frame));
+	if (!*frame) {
+		nn_freemsg(in);
+		return -1;
+	}
+	*(struct ipc_frame *)*frame = (struct ipc_frame){ in, (size_t)n, (size_t)n, 1 };
 	return 0;
 }
 
 void ipc_close(struct ipc *ipc)
 {
 	for (int i = 0; i < P_COUNT; i++) {
-		if (ipc->peers[i].sock >= 0)
-			nn_close(ipc->peers[i].sock);
-		ipc->peers[i].sock = -1;
+		struct ipc_peer *p = &ipc->peers[i];
+		if (p->sock >= 0)
+			nn_close(p->sock);
+		p->sock = -1;
+		free(p->batch);
+		p->batch = NULL;
+		p->blen = p->bcap = p->bmsgs = 0;
+		while (p->head) {
+			struct ipc_qmsg *q = p->head;
+			p->head = q->next;
+			free(q);
+		}
+		p->tail = NULL;
+		p->qmsgs = p->qbytes = 0;
 	}
+	frame_unref(ipc->cur_in);
+	frame_unref(ipc->cur_ctl);
+	ipc->cur_in = ipc->cur_ctl = NULL;
 	if (ipc->in_sock >= 0)
 		nn_close(ipc->in_sock);
 	if (ipc->ctl_sock >= 0)
 		nn_close(ipc->ctl_sock);
 	ipc->in_sock = ipc->ctl_sock = -1;
-	free(ipc->scratch);
-	ipc->scratch = NULL;
 }

@@ -1,7 +1,14 @@
 /* ipc.h: nanomsg sockets of one daemon. Each daemon binds an inbox (PULL)
  * and a control socket (REP) in ipcDir, and connects one PUSH socket to
- * each peer inbox it sends to. Sends never block: a message that cannot
- * leave now waits in a bounded per-peer queue, retried by ipc_flush(). */
+ * each peer inbox it sends to.
+ *
+ * Batching: ipc_send() appends the encoded message to a per-peer batch;
+ * ipc_flush() sends each batch as one nanomsg frame (messages back to
+ * back). The daemon loop flushes at the end of every turn, so a message
+ * waits at most for the callbacks of the turn that sent it, and under load
+ * one frame (one trip through nanomsg's threads) carries many messages.
+ * Sends never block: a frame that cannot leave now waits in a bounded
+ * per-peer queue, retried by the next ipc_flush(). */
 #ifndef ZK_IPC_H
 #define ZK_IPC_H
 #include <stddef.h>
@@ -11,6 +18,7 @@
 #define IPC_QUEUE_MAX_MSGS  65536
 #define IPC_QUEUE_MAX_BYTES (256u << 20)
 #define IPC_RECV_MAX        (20 << 20)	/* nanomsg receive cap per frame */
+#define IPC_BATCH_MAX       (1 << 20)	/* flush a batch once it is this big */
 
 struct ipc_qmsg {
 	struct ipc_qmsg *next;
@@ -20,9 +28,18 @@ struct ipc_qmsg {
 
 struct ipc_peer {
 	int sock;			/* PUSH, -1 until first use */
-	struct ipc_qmsg *head, *tail;	/* waiting to be sent */
+	uint8_t *batch;			/* messages not yet handed to nanomsg */
+	size_t blen, bcap, bmsgs;
+	struct ipc_qmsg *head, *tail;	/* frames waiting to be sent */
 	size_t qmsgs, qbytes;
-	uint64_t sent, dropped;
+	uint64_t sent, frames, dropped;
+};
+
+/* A received frame, shared by the messages decoded from it. */
+struct ipc_frame {
+	void *nnbuf;
+	size_t len, off;
+	int refs;
 };
 
 struct ipc {
@@ -31,8 +48,7 @@ struct ipc {
 	int in_sock, ctl_sock;		/* PULL inbox, REP control */
 	int in_fd, ctl_fd;		/* pollable: readable when a message waits */
 	struct ipc_peer peers[P_COUNT];
-	uint8_t *scratch;		/* encode buffer */
-	size_t scratch_cap;
+	struct ipc_frame *cur_in, *cur_ctl;	/* frames being read */
 	uint64_t received, malformed;
 };
 
@@ -41,15 +57,18 @@ int ipc_open(struct ipc *ipc, const char *dir, int self);
 /* Socket address of program `id`'s inbox or control socket ("in", "ctl"). */
 int ipc_addr(char *buf, size_t len, const char *dir, int id, const char *kind);
 
-/* Encode and send m to peer's inbox; queue if it cannot leave now.
- * Returns 0 (sent or queued) or -1 (queue full or encoding failed: dropped). */
+/* Encode m into peer's batch. Returns 0, or -1 when the peer's queue is
+ * full or m cannot be encoded (m is then dropped). */
 int ipc_send(struct ipc *ipc, int peer, const struct msg *m);
-/* Retry queued messages. Returns how many are still queued, all peers. */
+/* Send the batches and retry queued frames. Returns how many frames are
+ * still queued, all peers. */
 size_t ipc_flush(struct ipc *ipc);
 
-/* Receive one message from sock without waiting. Returns 1 with *m decoded
- * and *frame to be released with ipc_release(), 0 if none waits, -1 if a
- * malformed message was dropped (already logged with type and sender). */
+/* Receive one message from sock (in_sock or ctl_sock) without waiting.
+ * Returns 1 with *m decoded and *frame to be released with ipc_release()
+ * once m is no longer used (byte fields point into it), 0 if none waits,
+ * -1 if a malformed message was dropped (logged with type and sender;
+ * the rest of its frame is dropped too, as its boundaries are lost). */
 int ipc_recv(struct ipc *ipc, int sock, struct msg *m, void **frame);
 void ipc_release(void *frame);
 

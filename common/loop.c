@@ -129,6 +129,14 @@ void loop_once(struct loop *l, int timeout_ms)
 			l->ents[fd].cb(l->ents[fd].arg, fd, evs[i].events);
 	}
 	run_timers(l);
+	if (l->end_of_turn)
+		l->end_of_turn(l->end_arg);
+}
+
+void loop_on_end_of_turn(struct loop *l, void (*fn)(void *), void *arg)
+{
+	l->end_of_turn = fn;
+	l->end_arg = arg;
 }
 
 void loop_run(struct loop *l, volatile sig_atomic_t *stop)

@@ -24,6 +24,8 @@ struct loop_timer {
 
 struct loop {
 	int epfd;
+	void (*end_of_turn)(void *arg);	/* after each round of callbacks */
+	void *end_arg;
 	int maxfd;			/* size of ents */
 	struct loop_ent *ents;		/* indexed by fd */
 	struct loop_timer timers[LOOP_MAX_TIMERS];
@@ -39,6 +41,8 @@ int loop_mod(struct loop *l, int fd, uint32_t events);
 int loop_del(struct loop *l, int fd);
 /* Periodic timer; first run after interval_ms. Returns -1 when full. */
 int loop_timer(struct loop *l, int interval_ms, loop_timer_cb cb, void *arg);
+/* fn(arg) runs at the end of every turn of the loop (one hook). */
+void loop_on_end_of_turn(struct loop *l, void (*fn)(void *), void *arg);
 /* Runs until *stop becomes non-zero. */
 void loop_run(struct loop *l, volatile sig_atomic_t *stop);
 /* Runs one round of ready callbacks, waiting at most timeout_ms. */

@@ -207,6 +207,18 @@ static int next(struct cursor *c, struct item *it)
 
 int msg_decode(const uint8_t *buf, size_t len, struct msg *m, char *err, size_t errlen)
 {
+	size_t used;
+
+	if (msg_decode_one(buf, len, m, &used, err, errlen) < 0)
+		return -1;
+	if (used != len)
+		FAIL("%zu bytes left over", len - used);
+	return 0;
+}
+
+int msg_decode_one(const uint8_t *buf, size_t len, struct msg *m, size_t *used,
+		   char *err, size_t errlen)
+{
 	struct cursor c = { buf, len, 0 };
 	struct item it;
 	uint64_t nfields;
@@ -275,7 +287,6 @@ int msg_decode(const uint8_t *buf, size_t len, struct msg *m, char *err, size_t 
 	}
 	if ((m->has & msgs[m->type].req) != msgs[m->type].req)
 		FAIL("required field missing");
-	if (c.off != len)
-		FAIL("%zu bytes left over", len - c.off);
+	*used = c.off;
 	return 0;
 }

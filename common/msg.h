@@ -64,6 +64,10 @@ size_t msg_encode(const struct msg *m, uint8_t *buf, size_t cap);
  * left over. Byte fields point into buf. Returns 0, or -1 with a reason in
  * err (for the log line, which must name type and sender). */
 int msg_decode(const uint8_t *buf, size_t len, struct msg *m, char *err, size_t errlen);
+/* The same for the first message of a batch frame (messages back to back):
+ * *used is set to its encoded length; bytes after it are not looked at. */
+int msg_decode_one(const uint8_t *buf, size_t len, struct msg *m, size_t *used,
+		   char *err, size_t errlen);
 
 const char *msg_type_name(int type);	/* "GW_WRITE", or "unknown" */
 const char *msg_field_name(int field);
