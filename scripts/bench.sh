@@ -37,6 +37,8 @@ OUT=${BENCH_OUT:-$TOP/docs/PERFORMANCE.md}
 START_SECS=60
 QUIET_SECS=${BENCH_QUIET_SECS:-15}
 QUIET_CPUS=0.25
+# Memory is sampled right after loading and again after this long idle.
+SETTLE_SECS=5
 # The Debian jar's manifest names every dependency, so it alone is the class
 # path; the package ships no logger binding, so the server logs nothing.
 APACHE_CP=/usr/share/java/zookeeper.jar
@@ -291,7 +293,8 @@ run_speed() {
 	server_down "$target" "$dir"
 }
 
-# A fresh server loaded with ZNODES znodes of 100 B; RSS right after.
+# A fresh server loaded with ZNODES znodes of 100 B; memory right after,
+# and again once the server has been idle for SETTLE_SECS.
 run_memory() {
 	local target=$1 dir=$WORK/$1-mem
 	server_up "$target" "$dir" || {
@@ -300,7 +303,7 @@ run_memory() {
 		return 1
 	}
 	run "$target" mem "127.0.0.1:$SRV_PORT" "$SRV_PIDS" $((MEM_SECS + 60)) \
-		-c 8 -d 64 --size 100 -n "$ZNODES" -t "$MEM_SECS" create
+		-c 8 -d 64 --size 100 -n "$ZNODES" -t "$MEM_SECS" --settle "$SETTLE_SECS" create
 	server_down "$target" "$dir"
 }
 
@@ -347,6 +350,7 @@ machine_facts() {
 		echo "depth=$DEPTH"
 		echo "znodes=$ZNODES"
 		echo "quiet_secs=$QUIET_SECS"
+		echo "settle_secs=$SETTLE_SECS"
 	} >"$f"
 }
 

@@ -263,26 +263,33 @@ def main():
 
     L.append("## Memory")
     L.append("")
-    L.append("| server | znodes created | load rate ops/s | RSS after loading MiB | peak RSS MiB | "
-             "PSS MiB | anonymous MiB | zk/Apache RSS |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    settle = m.get("settle_secs", "?")
+    L.append("| server | znodes created | load rate ops/s | RSS right after MiB | peak RSS MiB | "
+             "RSS after %s s idle MiB | PSS after %s s idle MiB | anonymous MiB | zk/Apache RSS |"
+             % (settle, settle))
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     rss = {}
     for t, doc in (("Apache", A["mem"]), ("zk", Z["mem"])):
         if doc is None:
-            L.append("| %s | failed | | | | | | |" % t)
+            L.append("| %s | failed | | | | | | | |" % t)
             notes.append("%s mem: failed: %s" % (t, why(res, t.lower(), "mem")))
             continue
         measured = val(doc, "server", "measured")
-        r = val(doc, "server", "rss_kib") / MIB if measured else None
+        r0 = val(doc, "server", "rss_kib") / MIB if measured else None
         p = val(doc, "server", "peak_rss_kib") / MIB if measured else None
-        pss = val(doc, "server", "pss_kib")
-        anon = val(doc, "server", "anon_kib")
-        rss[t] = (r, p, doc["ops"])
-        L.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            t, fmt(doc["ops"], 0), fmt(doc["ops_per_sec"], 0), fmt(r), fmt(p),
-            fmt(pss / MIB if measured and pss else None),
-            fmt(anon / MIB if measured and anon else None),
-            ratio(r, rss.get("Apache", (None,))[0]) if t == "zk" else ""))
+        st = val(doc, "server", "settled")
+        idle = st is not None and st.get("measured")
+        r1 = st["rss_kib"] / MIB if idle else None
+        pss = st["pss_kib"] / MIB if idle and st["pss_kib"] else None
+        anon = st["anon_kib"] / MIB if idle else None
+        # The target is judged on the idle sample when there is one: the
+        # memory the node keeps holding once loaded.
+        judged = r1 if r1 is not None else r0
+        rss[t] = (judged, pss, doc["ops"])
+        L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            t, fmt(doc["ops"], 0), fmt(doc["ops_per_sec"], 0), fmt(r0), fmt(p),
+            fmt(r1), fmt(pss), fmt(anon),
+            ratio(judged, rss.get("Apache", (None,))[0]) if t == "zk" else ""))
         if note(doc):
             notes.append("%s mem: %s" % (t, note(doc)))
     L.append("")
@@ -349,9 +356,9 @@ def main():
     full = zr[2] >= int(m.get("znodes", "0") or 0) > 0
     target("RSS after %s znodes of 100 B" % fmt(int(m.get("znodes", "0") or 0)),
            "<= 240 MiB (issue's Apache: 945 MiB)",
-           "zk %s MiB (PSS %s MiB), Apache %s MiB" % (
-               fmt(zr[0]), fmt((val(Z["mem"], "server", "pss_kib") or 0) / MIB or None),
-               fmt(rss.get("Apache", (None,))[0])),
+           "zk %s MiB (PSS %s MiB), Apache %s MiB, after %s s idle" % (
+               fmt(zr[0]), fmt(zr[1]), fmt(rss.get("Apache", (None,))[0]),
+               m.get("settle_secs", "?")),
            None if zr[0] is None or not full or not sane(Z["mem"]) else zr[0] <= 240)
     L.append("")
 

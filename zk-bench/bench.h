@@ -28,6 +28,8 @@ struct bench_opts {
 	uint64_t ops;			/* 0: run for secs */
 	double secs;			/* time limit of the measured run */
 	double warmup;			/* seconds of unrecorded load first */
+	double settle;			/* seconds idle after the run before
+					 * memory is sampled again (0: no) */
 	int size;			/* value bytes */
 	int keys;			/* znodes read/written by get/set/mix */
 	int read_pct;			/* mix: percent of gets */
@@ -100,6 +102,8 @@ struct bench_result {
 	int hit_cap;			/* stopped by the time limit, not -n */
 	struct hist lat;		/* ns */
 	struct proc_sample srv0, srv1;
+	struct proc_sample srv2;	/* after --settle seconds idle */
+	int settled;
 	uint64_t client_cpu_ns;
 	uint64_t mach0, mach1;		/* machine busy ticks; both 0 if unknown */
 };

@@ -27,6 +27,7 @@ static void usage(FILE *f)
 "      --op get|set         latency: the operation (default get)\n"
 "      --prefix PATH        parent znode of everything created (default /zk-bench)\n"
 "      --pids PID,...       server processes: CPU per op and RSS from /proc\n"
+"      --settle SECS        with --pids: sample memory again after SECS idle\n"
 "      --json               one JSON object on stdout\n"
 "latency mode is 1 connection, 1 request in flight: the round trip.\n");
 }
@@ -127,7 +128,7 @@ static int valid_prefix(const char *p)
 	return strstr(p, "//") == NULL;
 }
 
-enum { O_SIZE = 256, O_KEYS, O_READ, O_OP, O_PREFIX, O_PIDS, O_JSON };
+enum { O_SIZE = 256, O_KEYS, O_READ, O_OP, O_PREFIX, O_PIDS, O_JSON, O_SETTLE };
 
 int main(int argc, char **argv)
 {
@@ -145,6 +146,7 @@ int main(int argc, char **argv)
 		{ "prefix", required_argument, NULL, O_PREFIX },
 		{ "pids", required_argument, NULL, O_PIDS },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "settle", required_argument, NULL, O_SETTLE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -229,6 +231,10 @@ int main(int argc, char **argv)
 			if (parse_pids(optarg, &o) < 0)
 				bad_arg("bad --pids %s (PID,PID,... at most %d)", optarg,
 				       BENCH_MAX_PIDS);
+			break;
+		case O_SETTLE:
+			if (parse_secs(optarg, &o.settle) < 0 || o.settle > 600)
+				bad_arg("bad settle time %s (seconds, at most 600)", optarg);
 			break;
 		case O_JSON:
 			o.json = 1;

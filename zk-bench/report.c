@@ -82,6 +82,10 @@ void report_text(const struct bench_opts *o, const struct bench_result *r)
 		else
 			printf("  server      not measured (a pid could not be read)\n");
 	}
+	if (o->npids && r->settled && r->srv2.ok)
+		printf("  settled     after %.1f s idle: rss %.1f MiB, pss %.1f MiB, anon %.1f MiB\n",
+		       o->settle, (double)r->srv2.rss_kib / 1024.0,
+		       (double)r->srv2.pss_kib / 1024.0, (double)r->srv2.anon_kib / 1024.0);
 	if (o->npids && r->srv1.ok && r->ops && r->srv1.ctxsw >= r->srv0.ctxsw)
 		printf("  switches    %.1f context switches/op in the server\n",
 		       (double)(r->srv1.ctxsw - r->srv0.ctxsw) / (double)r->ops);
@@ -145,6 +149,15 @@ int report_json(const struct bench_opts *o, const struct bench_result *r)
 	/* Per 1000 ops, to stay an integer. */
 	json_uint(&j, "ctxsw_per_kop", r->ops && r->srv1.ctxsw >= r->srv0.ctxsw ?
 		  (r->srv1.ctxsw - r->srv0.ctxsw) * 1000 / r->ops : 0);
+	if (r->settled) {
+		json_obj_begin(&j, "settled");
+		json_uint(&j, "after_ms", (uint64_t)(o->settle * 1e3));
+		json_bool(&j, "measured", r->srv2.ok);
+		json_uint(&j, "rss_kib", r->srv2.rss_kib);
+		json_uint(&j, "pss_kib", r->srv2.pss_kib);
+		json_uint(&j, "anon_kib", r->srv2.anon_kib);
+		json_obj_end(&j);
+	}
 	json_obj_end(&j);
 	json_uint(&j, "client_cpu_ns_per_op", r->ops ? r->client_cpu_ns / r->ops : 0);
 	json_uint(&j, "client_cpu_ns_total", r->client_cpu_ns);

@@ -691,6 +691,16 @@ int bench_run(const struct bench_opts *o, struct bench_result *r)
 	if (measure(&b) < 0)
 		goto out;
 	close_all(&b);
+	if (o->settle > 0) {
+		/* A server may give memory back once idle (trimming maps,
+		 * freeing caches): sample again after a quiet pause. */
+		struct timespec ts = { (time_t)o->settle,
+				       (long)((o->settle - (double)(time_t)o->settle) * 1e9) };
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		proc_sample_take(o->pids, o->npids, &r->srv2);
+		r->settled = 1;
+	}
 	rc = 0;
 out:
 	for (int i = 0; i < b.nc; i++)
