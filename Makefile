@@ -69,6 +69,16 @@ install: all
 	install -m 755 $(BINS) bin/zk-cluster $(DESTDIR)$(PREFIX)/bin/
 	if ls docs/man/*.1 >/dev/null 2>&1; then \
 	  install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
+	# Supervision files and the sample config, for the operator to copy
+	# (systemd units name $(PREFIX)/bin in ExecStart).
+	install -d $(DESTDIR)$(PREFIX)/share/zk/systemd
+	install -m 644 etc/zoo.cfg.sample $(DESTDIR)$(PREFIX)/share/zk/
+	for f in etc/systemd/*; do \
+	  sed 's|/usr/local/bin/|$(PREFIX)/bin/|g' $$f > $(DESTDIR)$(PREFIX)/share/zk/systemd/$${f##*/}; done
+	for d in etc/sv/*; do \
+	  install -d $(DESTDIR)$(PREFIX)/share/zk/sv/$${d##*/}/log && \
+	  install -m 755 $$d/run $(DESTDIR)$(PREFIX)/share/zk/sv/$${d##*/}/run && \
+	  install -m 755 $$d/log/run $(DESTDIR)$(PREFIX)/share/zk/sv/$${d##*/}/log/run; done
 
 clean:
 	rm -rf build build-asan build-clang bin bin-asan bin-clang
