@@ -3,6 +3,7 @@
  * (to drop on close), so both are O(registrations touched). */
 #include <stdlib.h>
 #include <string.h>
+#include "hash.h"
 #include "watch.h"
 
 struct watch_node {
@@ -24,13 +25,7 @@ struct watch_entry {
 
 static uint64_t hash_path(const char *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
-
-	while (n--) {
-		h ^= (uint8_t)*p++;
-		h *= 1099511628211ull;
-	}
-	return h;
+	return hash_fnv1a(p, n);
 }
 
 int watch_init(struct watch_reg *r, size_t limit)

@@ -1,18 +1,13 @@
 /* prep_ov.c: prep's overlay of pending changes (see prep_ov.h). */
 #include <stdlib.h>
 #include <string.h>
+#include "hash.h"
 #include "prep.h"
 #include "prep_ov.h"
 
 static uint64_t hash_path(const char *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
-
-	while (n--) {
-		h ^= (uint8_t)*p++;
-		h *= 1099511628211ull;
-	}
-	return h;
+	return hash_fnv1a(p, n);
 }
 
 static uint64_t hash_id(int64_t id)
