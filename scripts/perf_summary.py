@@ -8,6 +8,9 @@ import collections
 import re
 import sys
 
+# The daemon loop's frames are on every stack: not worth listing.
+SKELETON = {"main", "daemon_run", "loop_run", "loop_once", "_start", "[unknown]",
+            "__libc_start_main_impl", "__libc_start_call_main", "start_thread", "clone"}
 SYSCALL = re.compile(r"_*(?:x64_|do_)?sys_(\w+)")
 IRQ = re.compile(r"handle_softirqs|do_softirq|irq_exit|sysvec_|asm_common_interrupt")
 FRAME = re.compile(r"\s*[0-9a-f]+\s+(.*?)(?:\+0x[0-9a-f]+)?\s+\((.*)\)$")
@@ -33,6 +36,9 @@ def category(frames):
 def main():
     cats = collections.defaultdict(collections.Counter)
     funcs = collections.defaultdict(collections.Counter)
+    # Inclusive: samples with the function anywhere on the stack, for the
+    # process's own functions (meaningful with DWARF unwinding).
+    incl = collections.defaultdict(collections.Counter)
     total = collections.Counter()
     comm, frames = None, []
 
@@ -44,6 +50,10 @@ def main():
         cats[comm][cat] += 1
         if fn:
             funcs[comm][fn] += 1
+        own = set(sym for sym, dso in frames
+                  if dso.rsplit("/", 1)[-1] == comm and sym not in SKELETON)
+        for sym in own:
+            incl[comm][sym] += 1
 
     for line in sys.stdin:
         if not line.strip():
@@ -56,6 +66,13 @@ def main():
             m = FRAME.match(line.rstrip("\n"))
             if m:
                 frames.append((m.group(1), m.group(2)))
+                # An inlined frame is listed before the function it was
+                # inlined into: it belongs to that function's object.
+                if m.group(2) != "inlined":
+                    k = len(frames) - 2
+                    while k >= 0 and frames[k][1] == "inlined":
+                        frames[k] = (frames[k][0], m.group(2))
+                        k -= 1
     flush()
     alls = sum(total.values()) or 1
     for c, n in total.most_common():
@@ -64,7 +81,12 @@ def main():
             print("   %5.1f%%  %s" % (100.0 * k / n, cat))
         top = funcs[c].most_common(8)
         if top:
-            print("   top user-space functions:")
+            print("   top user-space functions (self):")
+            for f, k in top:
+                print("   %5.1f%%  %s" % (100.0 * k / n, f))
+        top = incl[c].most_common(12)
+        if top:
+            print("   %s functions (inclusive):" % c)
             for f, k in top:
                 print("   %5.1f%%  %s" % (100.0 * k / n, f))
     return 0

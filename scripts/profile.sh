@@ -7,6 +7,9 @@
 #
 #   scripts/profile.sh [MODE...]
 #   PROFILE_SECS [8] seconds sampled per mode; PROFILE_KEEP=1 keeps the data
+#   PROFILE_CALLGRAPH [dwarf] or fp: dwarf unwinds stacks without frame
+#   pointers (the build has none), so inclusive costs per function are right;
+#   fp is lighter but only the kernel part of each stack is reliable.
 #
 # The binaries are copied first, so rebuilds during the run cannot make perf
 # resolve symbols against a different file. Only processes started here are
@@ -16,6 +19,11 @@ set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 PY=/usr/bin/python3
 SECS=${PROFILE_SECS:-8}
+case ${PROFILE_CALLGRAPH:-dwarf} in
+dwarf) CG="--call-graph dwarf,8192 -F 499" ;;
+fp) CG="-g -F 1999" ;;
+*) echo "profile.sh: PROFILE_CALLGRAPH is dwarf or fp" >&2; exit 2 ;;
+esac
 MODES=${*:-get set create}
 case $SECS in '' | *[!0-9]*) echo "profile.sh: PROFILE_SECS must be a whole number" >&2; exit 2 ;; esac
 command -v perf >/dev/null || { echo "profile.sh: perf is not installed" >&2; exit 2; }
@@ -68,12 +76,13 @@ for mode in $MODES; do
 		-w 2 -t $((SECS + 2)) --pids "$pids" "$mode" >"$WORK/$mode.bench" 2>&1 &
 	bench=$!
 	sleep 2
-	timeout $((SECS + 30)) perf record -q -e cpu-clock -F 1999 -g -p "$pids" \
+	# shellcheck disable=SC2086
+	timeout $((SECS + 30)) perf record -q -e cpu-clock $CG -p "$pids" \
 		-o "$WORK/$mode.data" -- sleep "$SECS" >/dev/null 2>&1
 	wait "$bench"
 	echo "=================== $mode"
 	cat "$WORK/$mode.bench"
-	perf script -i "$WORK/$mode.data" 2>/dev/null | "$PY" "$TOP/scripts/perf_summary.py"
+	timeout 600 perf script -i "$WORK/$mode.data" 2>/dev/null | "$PY" "$TOP/scripts/perf_summary.py"
 	timeout 60 "$WORK/bin/zk-cluster" down -d "$ZK_DIR" >/dev/null 2>&1
 	ZK_DIR=""
 done
