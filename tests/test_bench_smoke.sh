@@ -94,7 +94,10 @@ test_create() {
 
 test_mix() {
 	smoke mix -c 2 -d 4 -t 0.5 --keys 20 --read-pct 50 mix
-	check mix "r['mode'] == 'mix'" "r['read_pct'] == 50"
+	check mix "r['mode'] == 'mix'" "r['read_pct'] == 50" \
+	    "r['by_op']['getData']['ops'] + r['by_op']['setData']['ops'] == r['ops']" \
+	    "r['by_op']['getData']['ops'] > 0 and r['by_op']['setData']['ops'] > 0" \
+	    "'create' not in r['by_op']"
 }
 
 test_latency() {

@@ -18,6 +18,7 @@
 #define BENCH_DEFAULT_CAP_SECS 600.0
 
 enum bench_mode { MODE_GET, MODE_SET, MODE_CREATE, MODE_MIX, MODE_LATENCY };
+enum bench_lat { LAT_GET, LAT_SET, LAT_CREATE };
 
 struct bench_opts {
 	char host[128];
@@ -101,6 +102,8 @@ struct bench_result {
 	double secs;
 	int hit_cap;			/* stopped by the time limit, not -n */
 	struct hist lat;		/* ns */
+	/* The same per operation (mix has both), indexed by enum bench_lat. */
+	struct hist lat_op[3];
 	struct proc_sample srv0, srv1;
 	struct proc_sample srv2;	/* after --settle seconds idle */
 	int settled;

@@ -66,6 +66,18 @@ void report_text(const struct bench_opts *o, const struct bench_result *r)
 	printf("  latency us  p50 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n",
 	       (double)hist_pct(h, 0.5) / 1e3, (double)hist_pct(h, 0.99) / 1e3,
 	       (double)hist_pct(h, 0.999) / 1e3, (double)h->max / 1e3);
+	if (o->mode == MODE_MIX) {
+		static const char *const name[3] = { "getData", "setData", "create" };
+		for (int i = 0; i < 3; i++) {
+			const struct hist *ho = &r->lat_op[i];
+			if (!ho->n)
+				continue;
+			printf("    %-8s  %llu ops, p50 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n",
+			       name[i], (unsigned long long)ho->n, (double)hist_pct(ho, 0.5) / 1e3,
+			       (double)hist_pct(ho, 0.99) / 1e3, (double)hist_pct(ho, 0.999) / 1e3,
+			       (double)ho->max / 1e3);
+		}
+	}
 	printf("  errors      %llu", (unsigned long long)r->errors);
 	if (r->first_err)
 		printf(" (first: %s)", jute_err_name(r->first_err));
@@ -133,6 +145,22 @@ int report_json(const struct bench_opts *o, const struct bench_result *r)
 	json_uint(&j, "p99", hist_pct(h, 0.99));
 	json_uint(&j, "p999", hist_pct(h, 0.999));
 	json_uint(&j, "max", h->max);
+	json_obj_end(&j);
+	/* Per operation: mix has getData and setData replies in one run. */
+	json_obj_begin(&j, "by_op");
+	for (int i = 0; i < 3; i++) {
+		static const char *const name[3] = { "getData", "setData", "create" };
+		const struct hist *ho = &r->lat_op[i];
+		if (!ho->n)
+			continue;
+		json_obj_begin(&j, name[i]);
+		json_uint(&j, "ops", ho->n);
+		json_uint(&j, "p50", hist_pct(ho, 0.5));
+		json_uint(&j, "p99", hist_pct(ho, 0.99));
+		json_uint(&j, "p999", hist_pct(ho, 0.999));
+		json_uint(&j, "max", ho->max);
+		json_obj_end(&j);
+	}
 	json_obj_end(&j);
 	json_obj_begin(&j, "server");
 	json_arr_begin(&j, "pids");

@@ -297,6 +297,9 @@ static int on_reply(struct bench *b, struct bconn *c, const uint8_t *p, uint32_t
 		if (ph->record) {
 			b->r->ops++;
 			hist_add(&b->r->lat, now - pe->t);
+			hist_add(&b->r->lat_op[pe->op == OP_GETDATA ? LAT_GET :
+					       pe->op == OP_SETDATA ? LAT_SET : LAT_CREATE],
+				 now - pe->t);
 			if (h.err != ZOK)
 				note_error(b, h.err);
 			else if (check_body(b, pe, p + rd.off, n - rd.off) < 0)
@@ -664,6 +667,8 @@ int bench_run(const struct bench_opts *o, struct bench_result *r)
 	memset(&b, 0, sizeof b);
 	memset(r, 0, sizeof *r);
 	hist_reset(&r->lat);
+	for (int i = 0; i < 3; i++)
+		hist_reset(&r->lat_op[i]);
 	b.o = o;
 	b.r = r;
 	b.ep = -1;
