@@ -121,6 +121,15 @@ class ZkCase(unittest.TestCase):
         signal.alarm(CASE_SECS)
         self._clients = []
         self._raws = []
+        # A server that is down fails each case in a second or two
+        # instead of in kazoo's connection timeouts.
+        try:
+            alive = fourlw("ruok", wait=2.0)
+        except OSError as e:
+            alive = repr(e)
+        if alive != "imok":
+            self.fail("server at %s does not answer ruok: %r"
+                      % (HOSTS, alive))
         self.zk = self.client()
         self.root = "/compat-%s-%06d" % (self._testMethodName,
                                          random.randrange(1000000))
