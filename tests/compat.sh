@@ -19,11 +19,16 @@
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$TOP/tests/lib.sh"
 
-# Settings both targets run with. tickTime 1000 keeps session expiry
-# (2 x tickTime minimum) short; the whitelist lets the 4lw cases check
-# that other words are refused.
-COMPAT_CFG_TICK="tickTime=1000"
-COMPAT_CFG_4LW="4lw.commands.whitelist=ruok,srvr,stat,mntr,conf,cons,isro"
+# Settings both targets run with. Explicit session timeout bounds (not
+# the 2x/20x tickTime defaults) check that they are honoured and keep
+# expiry cases short; the whitelist lets the 4lw cases check that other
+# words are refused.
+COMPAT_CFG=(
+	"tickTime=1000"
+	"minSessionTimeout=1500"
+	"maxSessionTimeout=15000"
+	"4lw.commands.whitelist=ruok,srvr,stat,mntr,conf,cons,isro"
+)
 
 compat_dispatch() {
 	_script=$1
@@ -46,7 +51,7 @@ compat_up() {
 		COMPAT_DIR=$(lib_tmpdir) || return 1
 		ZK_PORT=$(lib_pick_base) || { fail "no free port"; return 1; }
 		ZK_HOSTS=$(apache_ref_up "$COMPAT_DIR" "$ZK_PORT" \
-		    "$COMPAT_CFG_TICK" "$COMPAT_CFG_4LW") || {
+		    "${COMPAT_CFG[@]}") || {
 			fail "Apache ZooKeeper did not start"
 			return 1
 		}
@@ -56,8 +61,8 @@ compat_up() {
 		# daemons' users (mktemp -d makes it 0700).
 		ZK_DIR=$(lib_tmpdir) && chmod 755 "$ZK_DIR" || return 1
 		ZK_BASE=$(lib_pick_base) || { fail "no free port block"; return 1; }
-		printf '%s\n%s\n' "$COMPAT_CFG_TICK" "$COMPAT_CFG_4LW" \
-		    > "$ZK_DIR/compat.cfg" || return 1
+		printf '%s\n' "${COMPAT_CFG[@]}" > "$ZK_DIR/compat.cfg" ||
+			return 1
 		local up rc
 		up=$("$ZK_CLUSTER" up -n 1 -d "$ZK_DIR" -p "$ZK_BASE" \
 		    -c "$ZK_DIR/compat.cfg")
