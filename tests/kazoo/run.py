@@ -1,7 +1,15 @@
 """Run kazoo compatibility test modules against one target.
 
-usage: /usr/bin/python3 tests/kazoo/run.py MODULE... (env: ZK_HOSTS, ZK_TARGET)
-Exit status 0 only if every case passed (known gaps of zk excepted).
+usage: /usr/bin/python3 tests/kazoo/run.py NAME... (env: ZK_HOSTS, ZK_TARGET)
+NAME is a module (test_watch), a class or one case
+(test_watch.WatchTest.test_child_watch). For example, against a server
+already running on port 2181:
+  ZK_HOSTS=127.0.0.1:2181 ZK_TARGET=zk /usr/bin/python3 tests/kazoo/run.py \
+      test_session test_watch
+The suites (tests/test_kazoo.sh, test_recipes.sh, test_zkcli.sh) start the
+servers themselves, with the settings in tests/compat.sh; some cases
+check those settings. Exit status 0 only if every case passed (known gaps
+of zk, see known_gaps.py, excepted).
 """
 
 import os
