@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/un.h>
 #include "conf.h"
 #include "log.h"
@@ -24,6 +25,7 @@ enum conf_type {
 	CT_LEVEL,	/* error|warn|info|debug */
 	CT_ONOFF,	/* on|off */
 	CT_WORDS,	/* comma list of four-letter words, or "*" */
+	CT_BOOL,	/* true|false, any case (Java's Boolean.parseBoolean) */
 };
 
 struct conf_key {
@@ -57,6 +59,14 @@ static const struct conf_key conf_keys[] = {
 	{ "ipcDir", CT_PATH, 0, 0, 0, NULL, F(ipc_dir) },
 	{ "logLevel", CT_LEVEL, 0, 0, LOG_LVL_INFO, NULL, F(log_level) },
 	{ "sandbox", CT_ONOFF, 0, 0, 1, NULL, F(sandbox) },
+	/* Apache reads these as Java system properties; zoo.cfg here. */
+	{ "extendedTypesEnabled", CT_BOOL, 0, 0, 0, NULL, F(extended_types) },
+	{ "znode.container.checkIntervalMs", CT_INT, 1, 86400000, 60000, NULL,
+	  F(container_check_ms) },
+	{ "znode.container.maxPerMinute", CT_INT, 1, 100000000, 10000, NULL,
+	  F(container_max_per_min) },
+	{ "znode.container.maxNeverUsedIntervalMs", CT_LONG, 0, LONG_MAX, 0, NULL,
+	  F(container_never_used_ms) },
 };
 #define NKEYS (sizeof conf_keys / sizeof conf_keys[0])
 
@@ -236,6 +246,14 @@ static int conf_set_key(struct conf_parse *p, const struct conf_key *k, const ch
 		return 0;
 	case CT_WORDS:
 		return conf_words(p, k->name, v, field, k->size);
+	case CT_BOOL:
+		if (strcasecmp(v, "true") == 0)
+			*(int *)field = 1;
+		else if (strcasecmp(v, "false") == 0)
+			*(int *)field = 0;
+		else
+			return conf_fail(p, k->name, "\"%s\" is not true or false", v);
+		return 0;
 	}
 	return conf_fail(p, k->name, "internal error: bad key type");
 }
@@ -434,7 +452,7 @@ static void conf_defaults(struct zk_conf *c)
 		const struct conf_key *k = &conf_keys[i];
 		char *field = (char *)c + k->off;
 		switch (k->type) {
-		case CT_INT: case CT_LEVEL: case CT_ONOFF:
+		case CT_INT: case CT_LEVEL: case CT_ONOFF: case CT_BOOL:
 			*(int *)field = (int)k->def;
 			break;
 		case CT_LONG:
@@ -535,6 +553,10 @@ static int conf_finish(struct conf_parse *p)
 		if (conf_voters(c) == 0)
 			return conf_fail(p, "server", "every server is an observer");
 	}
+	/* A TTL node's stored owner has the top byte 0xff, which is then no
+	 * session id's (session ids start with the server id), as in Apache. */
+	if (c->extended_types && c->myid == 255)
+		return conf_fail(p, "myid", "255 is not allowed with extendedTypesEnabled (max 254)");
 	return 0;
 }
 

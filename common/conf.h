@@ -4,7 +4,8 @@
  * dataDir, dataLogDir, clientPort, clientPortAddress, maxClientCnxns,
  * minSessionTimeout, maxSessionTimeout, server.N, 4lw.commands.whitelist,
  * jute.maxbuffer); myid comes from <dataDir>/myid. Our own keys: ipcDir,
- * logLevel, user.<daemon>, sandbox. Apache keys we do not implement are
+ * logLevel, user.<daemon>, sandbox; extendedTypesEnabled and znode.container.*
+ * (Java system properties in Apache). Apache keys we do not implement are
  * accepted with a warning; any other key is an error. */
 #ifndef ZK_CONF_H
 #define ZK_CONF_H
@@ -42,6 +43,15 @@ struct zk_conf {
 	int log_level;			/* key logLevel: error|warn|info|debug (LOG_LVL_*), default info */
 	char user[P_COUNT][64];		/* keys user.zk-electd=NAME ...; default: the daemon's own name */
 	int sandbox;			/* key sandbox=on|off, default on (off = debugging only) */
+	/* Apache's system properties of the same names, as zoo.cfg keys:
+	 * TTL nodes (createTTL) are on only with extendedTypesEnabled=true;
+	 * the leader's container/TTL reaper runs every checkIntervalMs and
+	 * deletes at most maxPerMinute nodes a minute; a container that never
+	 * had a child goes only after maxNeverUsedIntervalMs (0 = never). */
+	int extended_types;		/* extendedTypesEnabled, default false */
+	int container_check_ms;		/* znode.container.checkIntervalMs, default 60000 */
+	int container_max_per_min;	/* znode.container.maxPerMinute, default 10000 */
+	long container_never_used_ms;	/* znode.container.maxNeverUsedIntervalMs, default 0 */
 };
 
 /* Reads path into c. Returns 0, or -1 with err = "file:line: key: what is

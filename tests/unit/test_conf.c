@@ -413,6 +413,40 @@ static void t_file_errors(void)
 	CHECK(small[8] == 'X');
 }
 
+/* Apache's system properties for TTL nodes and the container reaper. */
+static void t_extended(void)
+{
+	struct zk_conf c;
+
+	write_myid(NULL);
+	CHECK_EQ_INT(load(&c, "dataDir=@D\n"), 0);
+	CHECK_EQ_INT(c.extended_types, 0);
+	CHECK_EQ_INT(c.container_check_ms, 60000);
+	CHECK_EQ_INT(c.container_max_per_min, 10000);
+	CHECK_EQ_INT(c.container_never_used_ms, 0);
+	CHECK_EQ_INT(load(&c, "dataDir=@D\nextendedTypesEnabled=TRUE\n"
+			  "znode.container.checkIntervalMs=200\n"
+			  "znode.container.maxPerMinute=5\n"
+			  "znode.container.maxNeverUsedIntervalMs=30000\n"), 0);
+	CHECK_EQ_STR(errbuf, "");
+	CHECK_EQ_INT(c.extended_types, 1);
+	CHECK_EQ_INT(c.container_check_ms, 200);
+	CHECK_EQ_INT(c.container_max_per_min, 5);
+	CHECK_EQ_INT(c.container_never_used_ms, 30000);
+	CHECK_EQ_INT(load(&c, "dataDir=@D\nextendedTypesEnabled=false\n"), 0);
+	CHECK_EQ_INT(c.extended_types, 0);
+	expect_err("dataDir=@D\nextendedTypesEnabled=yes\n",
+		   "2: extendedTypesEnabled: \"yes\" is not true or false");
+	expect_err("dataDir=@D\nznode.container.checkIntervalMs=0\n",
+		   "2: znode.container.checkIntervalMs: 0 out of range 1..86400000");
+	/* server id 255 would look like a TTL owner */
+	write_myid("255\n");
+	expect_err("dataDir=@D\nextendedTypesEnabled=true\n",
+		   " myid: 255 is not allowed with extendedTypesEnabled (max 254)");
+	CHECK_EQ_INT(load(&c, "dataDir=@D\n"), 0);
+	write_myid(NULL);
+}
+
 static const struct unit_case cases[] = {
 	{ "defaults", t_defaults },
 	{ "every_key", t_every_key },
@@ -423,6 +457,7 @@ static const struct unit_case cases[] = {
 	{ "server_errors", t_server_errors },
 	{ "myid", t_myid },
 	{ "file_errors", t_file_errors },
+	{ "extended", t_extended },
 	{ NULL, NULL },
 };
 
