@@ -57,22 +57,16 @@ compat_up() {
 		}
 		;;
 	zk)
-		# Our own zk_up: the node directory must be searchable by the
-		# daemons' users (mktemp -d makes it 0700).
-		ZK_DIR=$(lib_tmpdir) && chmod 755 "$ZK_DIR" || return 1
-		ZK_BASE=$(lib_pick_base) || { fail "no free port block"; return 1; }
-		printf '%s\n' "${COMPAT_CFG[@]}" > "$ZK_DIR/compat.cfg" ||
-			return 1
-		local up rc
-		up=$("$ZK_CLUSTER" up -n 1 -d "$ZK_DIR" -p "$ZK_BASE" \
-		    -c "$ZK_DIR/compat.cfg")
+		local cfg rc
+		cfg=$(mktemp "${TMPDIR:-/tmp}/compat-cfg.XXXXXX") || return 1
+		printf '%s\n' "${COMPAT_CFG[@]}" > "$cfg" || return 1
+		zk_up 1 -c "$cfg"
 		rc=$?
-		ZK_CONNECT=$(printf '%s\n' "$up" | tail -n 1)
+		rm -f "$cfg"
 		if [ $rc -ne 0 ] || [ -z "$ZK_CONNECT" ]; then
 			fail "zk-cluster up failed (exit $rc)"
 			return 1
 		fi
-		export ZK_DIR ZK_BASE ZK_CONNECT
 		COMPAT_DIR=$ZK_DIR
 		ZK_HOSTS=$ZK_CONNECT
 		;;
