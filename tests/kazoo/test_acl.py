@@ -107,3 +107,34 @@ class AclTest(zkt.ZkCase):
         with self.assertRaises(NoAuthError):
             self.zk.get(path)
         self.assertEqual(owner.get(path)[0], b"m")
+
+    def test_watch_events_need_read(self):
+        # Debian's 3.8.0 carries the fix that drops watch events for
+        # connections without READ on the node (3.8.4 upstream).
+        owner = self.client(auth_data=[("digest", "carol:pw")])
+        secret = owner.create(self.p("secret"), b"",
+                              acl=[make_digest_acl("carol", "pw", all=True)])
+        open_node = owner.create(self.p("open"), b"")
+        r = self.raw()
+        _, rep = r.exists(secret, watch=True)
+        self.assertEqual(rep.err, 0)
+        _, rep = r.exists(open_node, watch=True)
+        self.assertEqual(rep.err, 0)
+        _, rep = r.get_children(self.root, watch=True)
+        self.assertEqual(rep.err, 0)
+        owner.set(secret, b"x")
+        owner.set(open_node, b"x")
+        # Only the readable node's event arrives.
+        self.assertEqual(r.ping(), [(rawzk.EV_CHANGED, 3, open_node)])
+        # A connection with the credentials is told.
+        r2 = self.raw()
+        r2.send(100, rawzk.i32(0) + rawzk.ustr("digest") +
+                rawzk.buf(b"carol:pw"), xid=-4)
+        rep = r2.recv()
+        self.assertEqual((rep.xid, rep.err), (-4, 0))
+        r2.exists(secret, watch=True)
+        r.exists(secret, watch=True)
+        owner.delete(secret)
+        self.assertEqual(r2.ping(), [(rawzk.EV_DELETED, 3, secret)])
+        # The parent is readable: its child event reaches everyone.
+        self.assertEqual(r.ping(), [(rawzk.EV_CHILD, 3, self.root)])
