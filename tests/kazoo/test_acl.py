@@ -138,3 +138,17 @@ class AclTest(zkt.ZkCase):
         self.assertEqual(r2.ping(), [(rawzk.EV_DELETED, 3, secret)])
         # The parent is readable: its child event reaches everyone.
         self.assertEqual(r.ping(), [(rawzk.EV_CHILD, 3, self.root)])
+
+    def test_recursive_watch_hides_unreadable_children(self):
+        # CVE-2024-23944: a recursive watch on a readable parent must not
+        # reveal the paths of children it cannot READ.
+        owner = self.client(auth_data=[("digest", "dave:pw")])
+        r = self.raw()
+        _, rep = r.call(106, rawzk.ustr(self.root) + rawzk.i32(1))
+        self.assertEqual(rep.err, 0)
+        hidden = owner.create(self.p("hidden-name"), b"",
+                              acl=[make_digest_acl("dave", "pw", all=True)])
+        shown = owner.create(self.p("shown"), b"")
+        owner.set(hidden, b"x")
+        owner.delete(hidden)
+        self.assertEqual(r.ping(), [(rawzk.EV_CREATED, 3, shown)])
