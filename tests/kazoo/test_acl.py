@@ -152,3 +152,31 @@ class AclTest(zkt.ZkCase):
         owner.set(hidden, b"x")
         owner.delete(hidden)
         self.assertEqual(r.ping(), [(rawzk.EV_CREATED, 3, shown)])
+
+    def test_ip_acls(self):
+        # Valid ip ids: IPv4 address or address/bits (3.8.0 takes no IPv6).
+        cases = [("127.0.0.1", "read"), ("127.0.0.0/8", "read"),
+                 ("10.0.0.0/8", "noauth"), ("::1", "invalid"),
+                 ("127.0.0.1/33", "invalid"), ("1.2.3", "invalid")]
+        for i, (ident, want) in enumerate(cases):
+            path = self.p("ip%d" % i)
+            try:
+                self.zk.create(path, acl=[ACL(31, Id("ip", ident))])
+            except InvalidACLError:
+                got = "invalid"
+            else:
+                try:
+                    self.zk.get(path)
+                    got = "read"
+                except NoAuthError:
+                    got = "noauth"
+            self.assertEqual(got, want, "ip:%s" % ident)
+
+    def test_get_acl_masks_digest_without_admin(self):
+        owner = self.client(auth_data=[("digest", "erin:pw")])
+        path = owner.create(self.p("m"), b"", acl=[
+            make_digest_acl("erin", "pw", all=True),
+            ACL(Permissions.READ, Id("world", "anyone"))])
+        acl, _ = self.zk.get_acls(path)
+        self.assertEqual([(a.perms, a.id.scheme, a.id.id) for a in acl],
+                         [(31, "digest", "erin:x"), (1, "world", "anyone")])
