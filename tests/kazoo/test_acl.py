@@ -180,3 +180,24 @@ class AclTest(zkt.ZkCase):
         acl, _ = self.zk.get_acls(path)
         self.assertEqual([(a.perms, a.id.scheme, a.id.id) for a in acl],
                          [(31, "digest", "erin:x"), (1, "world", "anyone")])
+
+    def test_auth_packet_schemes(self):
+        # digest takes any bytes and ip re-adds the address (err 0, the
+        # connection stays); schemes without an auth provider for
+        # packets fail with AuthFailed and the connection is closed.
+        cases = [("digest", b"abc", 0), ("digest", b"", 0),
+                 ("digest", b"a:", 0), ("ip", b"x", 0),
+                 ("world", b"anyone", -115), ("super", b"x", -115),
+                 ("sasl", b"x", -115)]
+        for scheme, auth, want in cases:
+            r = self.raw()
+            r.send(100, rawzk.i32(0) + rawzk.ustr(scheme) + rawzk.buf(auth),
+                   xid=-4)
+            rep = r.recv()
+            self.assertEqual((rep.xid, rep.zxid, rep.err), (-4, 0, want),
+                             "%s %r" % (scheme, auth))
+            if want:
+                with self.assertRaises((rawzk.Closed, ConnectionError)):
+                    r.ping()
+            else:
+                self.assertEqual(r.ping(), [])
