@@ -247,3 +247,22 @@ class ErrorTest(zkt.ZkCase):
         self.assertGreaterEqual(c.zxid, b.zxid)
         self.assertGreater(d.zxid, c.zxid)
         self.assertGreater(e.zxid, d.zxid)
+
+    def test_unicode_path_validation(self):
+        # Apache validates the decoded UTF-16 path: non-BMP characters
+        # (surrogates), U+E000-U+F8FF, U+FFF0-U+FFFF and C1 controls are
+        # refused; undecodable UTF-8 is refused too.
+        r = self.raw()
+        cases = [("\U0001F600", BADARGS), ("\ue000", BADARGS),
+                 ("\uf8ff", BADARGS), ("\uf900", OK), ("\ufeff", OK),
+                 ("\uffef", OK), ("\ufff0", BADARGS), ("\u00a0", OK),
+                 ("\u0080", BADARGS), ("\u009f", BADARGS), ("\u2028", OK)]
+        for i, (ch, want) in enumerate(cases):
+            _, rep = r.create(self.p("u%d-%s" % (i, ch)))
+            self.expect(rep, want, "create with U+%04X" % ord(ch))
+        for raw in (b"\xc3", b"\xed\xa0\x80", b"\xf4\x90\x80\x80",
+                    b"\xc0\xaf", b"a\xffb"):
+            path = self.p("bad").encode() + b"/" + raw
+            _, rep = r.call(rawzk.OP_CREATE, rawzk.buf(path) +
+                            rawzk.buf(b"") + rawzk.acl_vec() + rawzk.i32(0))
+            self.expect(rep, BADARGS, "create with bytes %r" % raw)
