@@ -260,6 +260,7 @@ class ErrorTest(zkt.ZkCase):
         for i, (ch, want) in enumerate(cases):
             _, rep = r.create(self.p("u%d-%s" % (i, ch)))
             self.expect(rep, want, "create with U+%04X" % ord(ch))
+        self.zk.create(self.p("bad"))
         for raw in (b"\xc3", b"\xed\xa0\x80", b"\xf4\x90\x80\x80",
                     b"\xc0\xaf", b"a\xffb"):
             path = self.p("bad").encode() + b"/" + raw
