@@ -168,6 +168,8 @@ test_session_ephemeral_and_watch() {
 	send "create $N/eph/kid"
 	waitfor "[$N/eph/kid]: rc = "
 	assertContains "$log" "[$N/eph/kid]: rc = -108"
+	send "exists $N/none"
+	waitfor "Error -101 for $N/none"
 	send "wexists $N/w"
 	waitfor "$N/w"
 	cm "create $N/w"
