@@ -338,3 +338,24 @@ class WatchTest(zkt.ZkCase):
         self.assertEqual(rep.err, -5)
         self.zk.set(p, b"3")
         self.assertEqual(w.ping(), [])
+
+    def test_multi_events_in_op_order_for_every_watcher(self):
+        b = self.root
+        for i in range(5):
+            self.zk.create(b + "/n%d" % i)
+        watchers = [self.raw() for _ in range(20)]
+        for w in watchers:
+            for i in range(5):
+                w.get_data(b + "/n%d" % i, watch=True)
+            w.get_children(b, watch=True)
+        t = self.zk.transaction()
+        for i in (3, 1, 4, 0, 2):
+            t.set_data(b + "/n%d" % i, b"x")
+        t.create(b + "/new")
+        t.delete(b + "/n2")     # its data watch has just fired: no event
+        t.commit()
+        E = rawzk
+        want = [(E.EV_CHANGED, 3, b + "/n%d" % i) for i in (3, 1, 4, 0, 2)]
+        want.append((E.EV_CHILD, 3, b))
+        for w in watchers:
+            self.assertEqual(w.ping(), want)
