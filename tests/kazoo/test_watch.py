@@ -359,3 +359,22 @@ class WatchTest(zkt.ZkCase):
         want.append((E.EV_CHILD, 3, b))
         for w in watchers:
             self.assertEqual(w.ping(), want)
+
+    def test_session_close_events(self):
+        # Closing a session deletes its ephemerals in one txn: a NodeDeleted
+        # per node and one NodeChildrenChanged for their parent.
+        b = self.root
+        e = self.raw()
+        for i in range(3):
+            _, rep = e.create(b + "/e%d" % i, flags=1)
+            self.assertEqual(rep.err, 0)
+        w = self.raw()
+        for i in range(3):
+            w.exists(b + "/e%d" % i, watch=True)
+        w.get_children(b, watch=True)
+        _, rep = e.close_session()
+        self.assertEqual(rep.err, 0)
+        E = rawzk
+        self.assertEqual(sorted(w.ping()), sorted(
+            [(E.EV_DELETED, 3, b + "/e%d" % i) for i in range(3)] +
+            [(E.EV_CHILD, 3, b)]))
