@@ -31,13 +31,24 @@ static int64_t get64(const uint8_t *p) { int64_t v; memcpy(&v, p, 8); return v; 
 static int32_t get32(const uint8_t *p) { int32_t v; memcpy(&v, p, 4); return v; }
 static void put32(uint8_t *p, int32_t v) { memcpy(p, &v, 4); }
 
-/* TTL nodes are not enabled (createTTL answers Unimplemented, as Apache
- * does by default), so no owner carries the TTL mark, and a session id
- * with the top bit or the whole top byte set (myid 128-255) is an
- * ordinary ephemeral owner, as in Apache without extended types. */
+/* Stored owners as in Apache with extended types: a container has
+ * INT64_MIN; a TTL node 0xff in the top byte, 0 in the next two (the
+ * extended kind: TTL) and its ttl (1 ms or more) in the low 40 bits. A
+ * session id is the server id in the top byte, then 40 bits of the ms
+ * clock at start: one of server 255 has the clock's bits 24-39, non-zero
+ * but for 4.7 hours every 35 years, where the TTL mark has 0. So a
+ * server 255 keeps its sessions' ephemerals (as in Apache without
+ * extended types; with them, conf.c refuses myid 255 as Apache does). */
+int64_t tree_owner_ttl(int64_t owner)
+{
+	if (((uint64_t)owner >> 56) != 0xff || (((uint64_t)owner >> 40) & 0xffff) != 0)
+		return 0;
+	return (int64_t)((uint64_t)owner & TREE_TTL_MAX);
+}
+
 int tree_owner_is_ephemeral(int64_t owner)
 {
-	return owner != 0 && owner != CONTAINER_OWNER;
+	return owner != 0 && owner != CONTAINER_OWNER && tree_owner_ttl(owner) == 0;
 }
 
 static int lmdb_fail(const char *what, int rc)
@@ -598,6 +609,51 @@ int treedb_ephemerals(struct treedb *t, MDB_txn *txn, int64_t session,
 		if (r)
 			break;
 		rc = mdb_cursor_get(c, &key, &val, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		return lmdb_fail("cursor get", rc);
+	return r;
+}
+
+/* Containers are the keys of owner INT64_MIN (0x80 then seven 0 bytes),
+ * TTL nodes those starting with 0xff: two short ranges of the index. */
+int treedb_extended(struct treedb *t, MDB_txn *txn, treedb_owner_cb cb, void *arg)
+{
+	static const uint8_t starts[2][8] = {
+		{ 0x80, 0, 0, 0, 0, 0, 0, 0 }, { 0xff, 0, 0, 0, 0, 0, 0, 0 }
+	};
+	MDB_cursor *c;
+	MDB_val key, val;
+	int rc = 0, r = 0;
+
+	rc = mdb_cursor_open(txn, t->ephem, &c);
+	if (rc)
+		return lmdb_fail("cursor", rc);
+	for (int i = 0; i < 2 && r == 0; i++) {
+		key.mv_size = 8;
+		key.mv_data = (void *)starts[i];
+		rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
+		while (rc == 0) {
+			const uint8_t *k = key.mv_data;
+			uint64_t owner;
+
+			if (key.mv_size < 8 || k[0] != starts[i][0])
+				break;
+			memcpy(&owner, k, 8);
+			owner = be64toh(owner);
+			if (i == 0 && (int64_t)owner != CONTAINER_OWNER)
+				break;
+			if (i == 1 && ((owner >> 40) & 0xffff) != 0)
+				break;	/* past the TTL marks: server 255's sessions */
+			r = cb(arg, (int64_t)owner, val.mv_data, val.mv_size);
+			if (r)
+				break;
+			rc = mdb_cursor_get(c, &key, &val, MDB_NEXT);
+		}
+		if (rc && rc != MDB_NOTFOUND)
+			break;
+		rc = 0;
 	}
 	mdb_cursor_close(c);
 	if (rc && rc != MDB_NOTFOUND)

@@ -16,8 +16,10 @@
  *            ACL lists are never deleted: they are few and shared.
  *   sessions key = session id (8 bytes big-endian), value = i32 timeout
  *            (native) + 16-byte password.
- *   ephem    key = session id (8 bytes big-endian) + H(path), value = the
- *            path: the ephemerals of a session are one key range.
+ *   ephem    key = owner (8 bytes big-endian) + H(path), value = the
+ *            path: the ephemerals of a session are one key range; the
+ *            containers (owner INT64_MIN) and TTL nodes (top byte 0xff)
+ *            are indexed the same way, for the leader's reaper.
  *   meta     "applied" -> i64 last applied zxid, "count" -> i64 znodes,
  *            "aclnext" -> u32 next ACL id, "format" -> i64 layout version,
  *            "hashkey" -> the 32-byte key of H. */
@@ -71,7 +73,8 @@ int treedb_rbegin(struct treedb *t, MDB_txn **txn);
 
 struct tree_node {
 	int64_t czxid, mzxid, pzxid, ctime, mtime;
-	int64_t owner;		/* as stored: 0, session id, or INT64_MIN (container) */
+	int64_t owner;		/* as stored: 0, session id, INT64_MIN (container)
+				 * or 0xff00.. | ttl (TTL node) */
 	int32_t version, aversion;
 	int32_t cversion;	/* raw: children ever created (sequence counter) */
 	int32_t num_children;
@@ -80,8 +83,17 @@ struct tree_node {
 	int32_t data_len;	/* -1 = null data */
 };
 
-/* 1 if owner marks a session ephemeral (not persistent, not container). */
+#define TREE_OWNER_CONTAINER	INT64_MIN
+#define TREE_OWNER_TTL		((int64_t)0xff00000000000000ULL)
+#define TREE_TTL_MAX		0xffffffffffLL	/* ms, the low 40 bits */
+
+/* 1 if owner marks a session ephemeral (not persistent, container, TTL). */
 int tree_owner_is_ephemeral(int64_t owner);
+/* The ttl (ms) of a TTL node's owner, 0 if owner is not a TTL mark. */
+int64_t tree_owner_ttl(int64_t owner);
+/* 1 if the node with this owner is in the ephem index (ephemerals,
+ * containers, TTL nodes). */
+static inline int tree_owner_indexed(int64_t owner) { return owner != 0; }
 
 /* Looks up path (len bytes, not NUL-terminated needed). 0 found, ZNONODE
  * if absent (also for a malformed path; "" is "/"), -1 on an LMDB error
@@ -90,7 +102,7 @@ int treedb_get(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
 	       struct tree_node *n);
 
 /* The Stat clients see: exposed cversion = 2 * raw - numChildren,
- * ephemeralOwner 0 for containers. */
+ * ephemeralOwner 0 for containers and TTL nodes. */
 void tree_node_stat(const struct tree_node *n, struct jute_stat *s);
 
 /* The ACL list with this id, as a decoded jute vector (raw span into the
@@ -105,6 +117,12 @@ int treedb_acl(struct treedb *t, MDB_txn *txn, uint32_t id, struct jute_acls *ou
 typedef int (*treedb_name_cb)(void *arg, const char *name, size_t len);
 int treedb_children(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
 		    treedb_name_cb cb, void *arg);
+
+/* Calls cb(arg, owner, path, len) for every container and TTL node (the
+ * index ranges of their owner marks), containers first. Same return rules
+ * as treedb_children. */
+typedef int (*treedb_owner_cb)(void *arg, int64_t owner, const char *path, size_t len);
+int treedb_extended(struct treedb *t, MDB_txn *txn, treedb_owner_cb cb, void *arg);
 
 /* Number of descendants of path (the node itself excluded), or -1 (also
  * when the subtree is more than 1000 levels deep). */

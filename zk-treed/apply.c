@@ -66,7 +66,7 @@ static int do_create(struct treedb *t, MDB_txn *w, const struct txn *x,
 	n.data_len = op->data.len;
 	if (treedb_put(t, w, path, len, &n))
 		return -1;
-	if (tree_owner_is_ephemeral(n.owner) &&
+	if (tree_owner_indexed(n.owner) &&
 	    treedb_ephem_put(t, w, n.owner, path, len))
 		return -1;
 	if (treedb_add_count(t, w, 1))
@@ -113,7 +113,7 @@ static int do_delete(struct treedb *t, MDB_txn *w, const struct txn *x,
 		return -1;
 	if (treedb_del(t, w, path, len))
 		return -1;
-	if (tree_owner_is_ephemeral(n.owner) &&
+	if (tree_owner_indexed(n.owner) &&
 	    treedb_ephem_del(t, w, n.owner, path, len))
 		return -1;
 	if (treedb_add_count(t, w, -1))

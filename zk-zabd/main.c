@@ -41,6 +41,9 @@ static void zabd_status(struct daemon *d, struct json *j)
 	json_uint(j, "gw_queue", d->ipc.peers[P_GW].qmsgs);
 	json_int(j, "tree_open", z->prep != NULL);
 	json_uint(j, "prep_pending", z->prep ? prep_pending(z->prep) : 0);
+	json_uint(j, "reaper_passes", z->reaper.passes);
+	json_uint(j, "reaper_scanned", z->reaper.scanned);
+	json_uint(j, "reaper_deletes", z->reaped);
 }
 
 int main(int argc, char **argv)
@@ -68,6 +71,9 @@ int main(int argc, char **argv)
 		snprintf(d.state, sizeof d.state, "leader");
 	else
 		snprintf(d.state, sizeof d.state, "not serving (ensembles not implemented)");
+	if (reaper_init(&z.reaper, d.conf.container_check_ms, d.conf.container_max_per_min,
+			d.conf.container_never_used_ms) < 0)
+		fatalx("reaper: out of memory");
 	zab_open_tree(&z);		/* zk-treed may not have made it yet */
 
 	d.ctx = &z;
@@ -78,7 +84,8 @@ int main(int argc, char **argv)
 	    loop_add(&d.loop, d.ipc.in_fd, EPOLLIN, zab_inbox, &z) < 0 ||
 	    (z.sync_fd >= 0 && loop_add(&d.loop, z.sync_fd, EPOLLIN, zab_sync_cb, &z) < 0) ||
 	    loop_timer(&d.loop, 5, zab_pump_timer, &z) < 0 ||
-	    loop_timer(&d.loop, 100, zab_tree_timer, &z) < 0)
+	    loop_timer(&d.loop, 100, zab_tree_timer, &z) < 0 ||
+	    loop_timer(&d.loop, z.reaper.check_ms, zab_reaper_timer, &z) < 0)
 		fatal("event loop registration");
 	daemon_ready(&d);
 	return daemon_run(&d);

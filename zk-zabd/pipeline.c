@@ -148,6 +148,7 @@ int zab_open_tree(struct zabd *z)
 	z->prep = prep_new(&z->tree, (size_t)z->d->conf.jute_maxbuffer);
 	if (!z->prep)
 		fatalx("prep: out of memory");
+	prep_set_extended(z->prep, z->d->conf.extended_types);
 	if (feed_overlay(z, applied) < 0) {
 		prep_free(z->prep);
 		z->prep = NULL;
@@ -184,8 +185,6 @@ static void reply(struct zabd *z, const struct msg *m, int err)
 static void take_write(struct zabd *z, const struct msg *m)
 {
 	struct prep_req r = { 0 };
-	uint8_t prefix[ZAB_PREFIX];
-	int64_t zxid;
 	int rc;
 
 	z->writes++;
@@ -217,19 +216,28 @@ static void take_write(struct zabd *z, const struct msg *m)
 		}
 		r.passwd = m->passwd.p;
 	}
+	rc = zab_submit(z, &r, m->origin, m->corr);
+	if (rc != 0)
+		reply(z, m, rc);
+}
+
+int zab_submit(struct zabd *z, const struct prep_req *r, int32_t origin, uint64_t corr)
+{
+	uint8_t prefix[ZAB_PREFIX];
+	int64_t zxid;
+	int rc;
+
 	zxid = z->next_zxid;
 	jute_buf_reset(&z->txn);
-	rc = prep_request(z->prep, &r, zxid, wall_now_ms(), &z->txn);
+	rc = prep_request(z->prep, r, zxid, wall_now_ms(), &z->txn);
 	if (rc == 0 && z->txn.err)
 		fatalx("prep: txn of zxid 0x%" PRIx64 " over %u bytes", (uint64_t)zxid, TXN_MAX);
-	if (rc != 0) {
-		reply(z, m, rc < 0 && rc != ZMARSHALLINGERROR && rc != ZUNIMPLEMENTED ?
-		      ZSYSTEMERROR : rc);
-		return;
-	}
-	put32(prefix, (uint32_t)m->origin);
-	put32(prefix + 4, (uint32_t)(m->corr >> 32));
-	put32(prefix + 8, (uint32_t)m->corr);
+	if (rc != 0)
+		return rc < 0 && rc != ZMARSHALLINGERROR && rc != ZUNIMPLEMENTED ?
+		       ZSYSTEMERROR : rc;
+	put32(prefix, (uint32_t)origin);
+	put32(prefix + 4, (uint32_t)(corr >> 32));
+	put32(prefix + 8, (uint32_t)corr);
 	/* prep has taken zxid into its overlay: failing to stage it would
 	 * leave the overlay ahead of the log, so it is fatal. */
 	if (txnlog_append(&z->log, zxid, prefix, sizeof prefix, z->txn.p, z->txn.len) < 0)
@@ -241,6 +249,7 @@ static void take_write(struct zabd *z, const struct msg *m)
 			fatalx("cannot persist a new epoch");
 		z->next_zxid = (z->epoch << 32) | 1;
 	}
+	return 0;
 }
 
 void zab_on_hello(struct zabd *z, int64_t zxid)
@@ -372,6 +381,39 @@ void zab_inbox(void *arg, int fd, uint32_t events)
 	(void)taken;
 	start_sync(z);
 	zab_pump(z);
+}
+
+/* The reaper's pass: each pick becomes a deleteContainer write of no
+ * session, as Apache's ContainerManager submits it; its txn reaches
+ * zk-gw (watches) but answers nobody (origin zk-zabd). */
+void zab_reaper_timer(void *arg)
+{
+	struct zabd *z = arg;
+	struct reaper *rp = &z->reaper;
+	const char *path;
+	int n, i;
+
+	if (!z->leader || !z->prep || txnlog_staged(&z->log) >= TXNLOG_BATCH_MAX)
+		return;
+	n = reaper_pass(rp, &z->tree, z->prep, wall_now_ms(), loop_now_ms());
+	for (i = 0, path = rp->paths; i < n; i++, path += strlen(path) + 1) {
+		struct prep_req r = { 0 };
+		int rc;
+
+		r.op = OP_DELETECONTAINER;
+		r.internal = 1;
+		r.body = (const uint8_t *)path;	/* the path's bytes, no length */
+		r.len = strlen(path);
+		rc = zab_submit(z, &r, P_ZABD, 0);
+		if (rc != 0)
+			warnx("reaper: deleteContainer %s: %d", path, rc);
+		else
+			z->reaped++;
+	}
+	if (n > 0) {
+		start_sync(z);
+		zab_pump(z);
+	}
 }
 
 /* The sync thread finished a batch: commit it, then sync what was staged

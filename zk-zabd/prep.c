@@ -265,25 +265,32 @@ int prep_check_create(struct prep *p, int32_t opcode, const struct jute_create_r
 	const char *path = (const char *)c->path.p;
 	size_t len = c->path.len > 0 ? (size_t)c->path.len : 0;
 	struct pnode parent, n;
-	int ephemeral, sequential, plen, rc;
+	int ephemeral, sequential, ttl, plen, rc;
 	size_t flen;
 
 	/* createContainer is CONTAINER whatever the flags say */
 	int32_t flags = opcode == OP_CREATECONTAINER ? CM_CONTAINER : c->flags;
 
-	/* 1-3: mode and TTL (TTL nodes are not enabled: Unimplemented) */
+	/* 1-3: mode; TTL modes need extended types; a ttl exactly for the
+	 * TTL modes */
 	if (flags < CM_PERSISTENT || flags > CM_PERSISTENT_SEQUENTIAL_WITH_TTL)
 		return ZBADARGUMENTS;
-	if (flags == CM_PERSISTENT_WITH_TTL || flags == CM_PERSISTENT_SEQUENTIAL_WITH_TTL)
+	ttl = flags == CM_PERSISTENT_WITH_TTL || flags == CM_PERSISTENT_SEQUENTIAL_WITH_TTL;
+	if (ttl && !p->extended)
 		return ZUNIMPLEMENTED;
-	if (opcode == OP_CREATETTL && c->ttl >= 0)
-		return ZBADARGUMENTS;	/* a ttl with a mode that has none */
+	if (ttl ? c->ttl <= 0 || c->ttl > TREE_TTL_MAX : c->ttl >= 0)
+		return ZBADARGUMENTS;
+	/* createTTL with another mode and ttl -1 passes Apache's checks but
+	 * its txn cannot be applied (Apache 3.8 stops serving): refused. */
+	if (!ttl && opcode == OP_CREATETTL)
+		return ZBADARGUMENTS;
 	/* 4: session */
 	rc = prep_session_check(p, p->session);
 	if (rc != ZOK)
 		return rc;
 	ephemeral = flags == CM_EPHEMERAL || flags == CM_EPHEMERAL_SEQUENTIAL;
-	sequential = flags == CM_PERSISTENT_SEQUENTIAL || flags == CM_EPHEMERAL_SEQUENTIAL;
+	sequential = flags == CM_PERSISTENT_SEQUENTIAL || flags == CM_EPHEMERAL_SEQUENTIAL ||
+		     flags == CM_PERSISTENT_SEQUENTIAL_WITH_TTL;
 	/* 5: path has a '/' and no NUL */
 	if (c->path.len <= 0 || zpath_basic(path, len) != 0)
 		return ZBADARGUMENTS;
@@ -329,7 +336,8 @@ int prep_check_create(struct prep *p, int32_t opcode, const struct jute_create_r
 	op->data = c->data;
 	op->acl = jute_mem(p->acl.p, p->acl.len);
 	op->owner = ephemeral ? p->session :
-		    flags == CM_CONTAINER ? CONTAINER_OWNER : 0;
+		    flags == CM_CONTAINER ? CONTAINER_OWNER :
+		    ttl ? (TREE_OWNER_TTL | c->ttl) : 0;
 	op->version = (int32_t)((uint32_t)parent.cversion + 1);
 	return ZOK;
 }
@@ -372,6 +380,56 @@ int prep_check_delete(struct prep *p, const struct jute_path_version *d,
 	op->op = OP_DELETE;
 	op->path = d->path;
 	return ZOK;
+}
+
+/* deleteContainer from the reaper (prep_req.internal). As in Apache: no
+ * session or ACL check, no version; any empty node that is not a
+ * session's ephemeral goes (the reaper picked it; prep makes sure it is
+ * still empty now that the writes before it are counted). Order: path
+ * (-8), node (-101), children (-111), session ephemeral (-103). */
+int prep_check_delete_container(struct prep *p, const struct jute_bytes *path_b,
+				struct txn_op *op)
+{
+	const char *path = (const char *)path_b->p;
+	size_t len = path_b->len > 0 ? (size_t)path_b->len : 0;
+	struct pnode n;
+	int rc;
+
+	if (len == 0 || zpath_basic(path, len) != 0 || zpath_reserved(path, len) ||
+	    zpath_parent_len(path, len) < 0)
+		return ZBADARGUMENTS;
+	rc = node_get(p, path, len, &n);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return ZNONODE;
+	if (n.num_children != 0)
+		return ZNOTEMPTY;
+	if (tree_owner_is_ephemeral(n.owner))
+		return ZBADVERSION;
+	memset(op, 0, sizeof(*op));
+	op->type = OP_DELETE;
+	op->op = OP_DELETECONTAINER;
+	op->path = *path_b;
+	return ZOK;
+}
+
+void prep_set_extended(struct prep *p, int on)
+{
+	p->extended = on != 0;
+}
+
+int prep_refresh(struct prep *p)
+{
+	if (prep_begin(p))
+		return -1;
+	prep_end(p);
+	return 0;
+}
+
+int prep_has_pending(struct prep *p, const char *path, size_t len)
+{
+	return ov_find(&p->ov, path, len) != NULL;
 }
 
 int prep_check_set_data(struct prep *p, const struct jute_set_data_req *s,

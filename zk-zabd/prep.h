@@ -23,7 +23,7 @@ struct prep;
 struct prep_req {
 	int64_t session;
 	int32_t cxid;
-	int32_t op;			/* opcode: 1 2 5 7 14 15 19 21, -10, -11 */
+	int32_t op;			/* opcode: 1 2 5 7 14 15 19 20 21, -10, -11 */
 	const uint8_t *body;		/* jute request record (after the header) */
 	size_t len;
 	int32_t timeout;		/* createSession: negotiated, ms */
@@ -33,12 +33,29 @@ struct prep_req {
 	 * Id ("super","") bypasses ACLs. NULL = no ids. */
 	const uint8_t *auth;
 	size_t auth_len;
+	/* 1 for the leader's own deleteContainer (the reaper), whose body is
+	 * the path's bytes, as Apache's ContainerManager sends it. A client's
+	 * deleteContainer is always BadArguments: Apache takes the path from
+	 * the whole request frame, whose header always holds NUL bytes. */
+	int internal;
 };
 
 /* tree: opened read-only (or read-write) by the caller; max_buffer is
  * jute.maxbuffer (caps strings in request bodies). NULL on ENOMEM. */
 struct prep *prep_new(struct treedb *tree, size_t max_buffer);
 void prep_free(struct prep *p);
+
+/* TTL nodes (createTTL, modes 5 and 6) are refused with Unimplemented
+ * unless on (extendedTypesEnabled); off after prep_new. */
+void prep_set_extended(struct prep *p, int on);
+
+/* Drops the overlay entries the tree has applied (prep_request does it
+ * too; this is for a reader between writes). 0 or -1 (logged). */
+int prep_refresh(struct prep *p);
+
+/* 1 if a txn in flight touches path (created, deleted or changed it, or
+ * one of its children): the reaper leaves such a node for its next pass. */
+int prep_has_pending(struct prep *p, const char *path, size_t len);
 
 /* Builds the txn of request r with this zxid and time (ms since the epoch)
  * and appends its encoding to out. Returns:

@@ -21,6 +21,7 @@ struct prep {
 	char *pathbuf;			/* a create's final path: max_buffer + 16 */
 	int64_t zxid, now;		/* of the txn being built */
 	int64_t session;
+	int extended;			/* TTL nodes allowed (extendedTypesEnabled) */
 };
 
 /* A node as prep sees it: tree + overlay. */
@@ -47,6 +48,8 @@ int prep_check_create(struct prep *p, int32_t opcode, const struct jute_create_r
 int prep_check_delete(struct prep *p, const struct jute_path_version *d, struct txn_op *op);
 int prep_check_set_data(struct prep *p, const struct jute_set_data_req *s, struct txn_op *op);
 int prep_check_set_acl(struct prep *p, const struct jute_set_acl_req *s, struct txn_op *op);
+int prep_check_delete_container(struct prep *p, const struct jute_bytes *path,
+				struct txn_op *op);
 int prep_check_check(struct prep *p, const struct jute_path_version *c, struct txn_op *op);
 
 #endif

@@ -189,6 +189,7 @@ static int prep_single(struct prep *p, const struct prep_req *r, struct txn *t,
 		struct jute_path_version pv;
 		struct jute_set_data_req sd;
 		struct jute_set_acl_req sa;
+		struct jute_bytes path;
 	} q;
 	int rc;
 
@@ -206,8 +207,12 @@ static int prep_single(struct prep *p, const struct prep_req *r, struct txn *t,
 	case OP_SETACL:
 		jute_dec_set_acl_req(&rd, &q.sa);
 		break;
+	case OP_DELETECONTAINER:
+		/* the body is the path itself (see prep_req.internal) */
+		q.path = jute_mem(r->body, r->len);
+		break;
 	}
-	if (jute_rd_done(&rd) != 0)
+	if (r->op != OP_DELETECONTAINER && jute_rd_done(&rd) != 0)
 		return ZMARSHALLINGERROR;
 	switch (r->op) {
 	case OP_CREATE: case OP_CREATE2: case OP_CREATECONTAINER: case OP_CREATETTL:
@@ -218,6 +223,10 @@ static int prep_single(struct prep *p, const struct prep_req *r, struct txn *t,
 		break;
 	case OP_SETDATA:
 		rc = prep_check_set_data(p, &q.sd, &t->one);
+		break;
+	case OP_DELETECONTAINER:
+		rc = r->internal ? prep_check_delete_container(p, &q.path, &t->one) :
+		     ZBADARGUMENTS;
 		break;
 	default:
 		rc = prep_check_set_acl(p, &q.sa, &t->one);
@@ -247,7 +256,7 @@ int prep_request(struct prep *p, const struct prep_req *r, int64_t zxid,
 	switch (r->op) {
 	case OP_CREATE: case OP_CREATE2: case OP_CREATECONTAINER: case OP_CREATETTL:
 	case OP_DELETE: case OP_SETDATA: case OP_SETACL: case OP_MULTI:
-	case OP_CREATESESSION: case OP_CLOSESESSION:
+	case OP_CREATESESSION: case OP_CLOSESESSION: case OP_DELETECONTAINER:
 		break;
 	default:
 		return ZUNIMPLEMENTED;

@@ -20,6 +20,7 @@
 #include "daemon.h"
 #include "jute.h"
 #include "prep.h"
+#include "reaper.h"
 #include "treedb.h"
 #include "txnlog.h"
 
@@ -55,7 +56,10 @@ struct zabd {
 	int64_t hello_zxid;		/* zxid of the last TREE_HELLO, -1 none */
 	int64_t hello_ms;		/* when it was acted on */
 
+	struct reaper reaper;		/* containers and TTL nodes */
+
 	/* counters */
+	uint64_t reaped;		/* deleteContainer txns the reaper made */
 	uint64_t writes, replies, batches, commits_sent, commit_drops;
 	uint64_t hellos, replayed;
 	size_t batch_max;
@@ -71,5 +75,9 @@ void zab_inbox(void *arg, int fd, uint32_t events);
 void zab_sync_cb(void *arg, int fd, uint32_t events);
 void zab_pump(struct zabd *z);
 void zab_on_hello(struct zabd *z, int64_t zxid);
+/* Preps r and stages its txn with this origin and corr in the log prefix:
+ * 0, or the code to answer with (nothing staged). */
+int zab_submit(struct zabd *z, const struct prep_req *r, int32_t origin, uint64_t corr);
+void zab_reaper_timer(void *arg);
 
 #endif

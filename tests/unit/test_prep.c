@@ -345,8 +345,10 @@ static void test_error_order(void)
 		CHECK_EQ_INT(n.owner, INT64_MIN);
 		CHECK_EQ_INT(s.ephemeral_owner, 0);
 		CHECK_EQ_INT(create("/c/kid", "", 0), ZOK);	/* containers may have children */
-		/* a session id with the top byte set (myid 255) owns ephemerals */
-		CHECK_EQ_INT(tree_owner_is_ephemeral((int64_t)0xff00000000000001ull), 1);
+		/* a session id with the top byte set (myid 255) owns
+		 * ephemerals; the TTL mark has the clock's bits at 0 */
+		CHECK_EQ_INT(tree_owner_is_ephemeral((int64_t)0xff01a2b3c4d50001ull), 1);
+		CHECK_EQ_INT(tree_owner_is_ephemeral((int64_t)0xff00000000000001ull), 0);
 		CHECK_EQ_INT(tree_owner_is_ephemeral(INT64_MIN), 0);
 		CHECK_EQ_INT(tree_owner_is_ephemeral(0), 0);
 	}
