@@ -34,7 +34,9 @@
 #   apache_ref_up DIR PORT [zoo.cfg line...]
 #                           start it standalone on 127.0.0.1:PORT in DIR (java
 #                           from default-jre, the package's jars); waits until
-#                           it answers srvr; prints the connect string
+#                           it answers srvr; prints the connect string;
+#                           $ZK_APACHE_JVMFLAGS (e.g. -Dznode.container.
+#                           checkIntervalMs=200) go on java's command line
 #   apache_ref_down DIR     stop the server started in DIR (recorded pid only)
 
 # Written for bash, tolerated by dash: a suite whose shebang is /bin/sh
@@ -157,7 +159,8 @@ apache_ref_up() {
 	# srvr is the readiness probe, so it must stay whitelisted.
 	grep -q '^4lw.commands.whitelist=' "$dir/zoo.cfg" ||
 		echo "4lw.commands.whitelist=srvr" >>"$dir/zoo.cfg"
-	setsid "$ZK_JAVA" -Xmx256m -cp "$ZK_APACHE_CP" \
+	# shellcheck disable=SC2086 # word splitting is the point
+	setsid "$ZK_JAVA" -Xmx256m ${ZK_APACHE_JVMFLAGS:-} -cp "$ZK_APACHE_CP" \
 		org.apache.zookeeper.server.ZooKeeperServerMain "$dir/zoo.cfg" \
 		</dev/null >"$dir/apache.out" 2>&1 &
 	echo $! >"$dir/apache.pid"
