@@ -189,6 +189,13 @@ test_session_ephemeral_and_watch() {
 	has "$N/eph: rc = -101"
 }
 
+# cli_mt behind a cuttable relay: the C client's reconnect with setWatches
+# (xid -8) and catch-up events. Driven from Python: tests/kazoo/test_ccli.py.
+test_c_client_reconnect() {
+	compat_gap test_c_client_reconnect || return 0
+	compat_kazoo test_ccli
+}
+
 assertContains() {
 	case "$1" in
 	*"$2"*) return 0 ;;
