@@ -1,7 +1,8 @@
 #!/bin/bash
 # Apache's C client shell, cli_mt (zookeeper-bin), run non-interactively:
-# batch mode (-c, one command per run) and one scripted stdin session for
-# what needs a single session (ephemerals, watches).
+# batch mode (-c, one command per run), one scripted stdin session for
+# what needs a single session (ephemerals, watches), and one session behind
+# a relay that is cut to make the C client reconnect.
 # ZK_TARGET=apache|zk|both (default both): Apache proves, zk is checked.
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
