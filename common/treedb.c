@@ -215,6 +215,9 @@ int treedb_open(struct treedb *t, const char *dir, int rw)
 			goto fail;
 		}
 		memcpy(t->hkey, hv.mv_data, sizeof(t->hkey));
+		/* trees made before containers were indexed get them now */
+		if (rw && treedb_index_upgrade(t, txn))
+			goto fail;
 	}
 	rc = mdb_txn_commit(txn);	/* keeps the dbi handles */
 	txn = NULL;
@@ -609,51 +612,6 @@ int treedb_ephemerals(struct treedb *t, MDB_txn *txn, int64_t session,
 		if (r)
 			break;
 		rc = mdb_cursor_get(c, &key, &val, MDB_NEXT);
-	}
-	mdb_cursor_close(c);
-	if (rc && rc != MDB_NOTFOUND)
-		return lmdb_fail("cursor get", rc);
-	return r;
-}
-
-/* Containers are the keys of owner INT64_MIN (0x80 then seven 0 bytes),
- * TTL nodes those starting with 0xff: two short ranges of the index. */
-int treedb_extended(struct treedb *t, MDB_txn *txn, treedb_owner_cb cb, void *arg)
-{
-	static const uint8_t starts[2][8] = {
-		{ 0x80, 0, 0, 0, 0, 0, 0, 0 }, { 0xff, 0, 0, 0, 0, 0, 0, 0 }
-	};
-	MDB_cursor *c;
-	MDB_val key, val;
-	int rc = 0, r = 0;
-
-	rc = mdb_cursor_open(txn, t->ephem, &c);
-	if (rc)
-		return lmdb_fail("cursor", rc);
-	for (int i = 0; i < 2 && r == 0; i++) {
-		key.mv_size = 8;
-		key.mv_data = (void *)starts[i];
-		rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
-		while (rc == 0) {
-			const uint8_t *k = key.mv_data;
-			uint64_t owner;
-
-			if (key.mv_size < 8 || k[0] != starts[i][0])
-				break;
-			memcpy(&owner, k, 8);
-			owner = be64toh(owner);
-			if (i == 0 && (int64_t)owner != CONTAINER_OWNER)
-				break;
-			if (i == 1 && ((owner >> 40) & 0xffff) != 0)
-				break;	/* past the TTL marks: server 255's sessions */
-			r = cb(arg, (int64_t)owner, val.mv_data, val.mv_size);
-			if (r)
-				break;
-			rc = mdb_cursor_get(c, &key, &val, MDB_NEXT);
-		}
-		if (rc && rc != MDB_NOTFOUND)
-			break;
-		rc = 0;
 	}
 	mdb_cursor_close(c);
 	if (rc && rc != MDB_NOTFOUND)

@@ -22,7 +22,8 @@
  *            are indexed the same way, for the leader's reaper.
  *   meta     "applied" -> i64 last applied zxid, "count" -> i64 znodes,
  *            "aclnext" -> u32 next ACL id, "format" -> i64 layout version,
- *            "hashkey" -> the 32-byte key of H. */
+ *            "hashkey" -> the 32-byte key of H, "xindex" -> i64 1 once
+ *            containers and TTL nodes are in ephem. */
 #ifndef ZK_TREEDB_H
 #define ZK_TREEDB_H
 #include <stddef.h>
@@ -123,6 +124,11 @@ int treedb_children(struct treedb *t, MDB_txn *txn, const char *path, size_t len
  * as treedb_children. */
 typedef int (*treedb_owner_cb)(void *arg, int64_t owner, const char *path, size_t len);
 int treedb_extended(struct treedb *t, MDB_txn *txn, treedb_owner_cb cb, void *arg);
+
+/* zk-treed (treedb_open, rw): a tree whose meta has no "xindex" (made
+ * before containers were indexed) gets its containers added to the index
+ * by one walk of the whole tree, then "xindex" = 1. 0 or -1 (logged). */
+int treedb_index_upgrade(struct treedb *t, MDB_txn *txn);
 
 /* Number of descendants of path (the node itself excluded), or -1 (also
  * when the subtree is more than 1000 levels deep). */

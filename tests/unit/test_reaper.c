@@ -349,6 +349,14 @@ static const char *index_list(void)
 	return out;
 }
 
+static int count_one(void *arg, const char *path, size_t len)
+{
+	(void)path;
+	(void)len;
+	(*(int *)arg)++;
+	return 0;
+}
+
 /* the picked paths of the last pass, space-separated */
 static const char *picks(const struct reaper *r)
 {
@@ -447,6 +455,52 @@ static void test_rate(void)
 	teardown();
 }
 
+/* A tree from before the index: its containers are indexed at open. */
+static void test_upgrade(void)
+{
+	MDB_txn *w;
+	MDB_val key = { 6, (void *)"xindex" };
+	const char *deep = "/a/b/c";
+
+	setup();
+	CHECK_EQ_INT(run(SESS, OP_CREATESESSION, NULL), 0);
+	CHECK_EQ_INT(create("/a", 0), ZOK);
+	CHECK_EQ_INT(create("/a/b", 0), ZOK);
+	CHECK_EQ_INT(create_op(OP_CREATECONTAINER, deep, CM_CONTAINER, -1), ZOK);
+	CHECK_EQ_INT(create_op(OP_CREATECONTAINER, "/top", CM_CONTAINER, -1), ZOK);
+	CHECK_EQ_INT(create("/e", CM_EPHEMERAL), ZOK);
+	for (int i = 0; i < 300; i++) {	/* enough names to move the queue */
+		char p[64];
+
+		snprintf(p, sizeof(p), "/a/b/c/with-a-rather-long-name-%03d", i);
+		CHECK_EQ_INT(create(p, 0), ZOK);
+	}
+	CHECK_EQ_STR(index_list(), "/a/b/c=8000000000000000 /top=8000000000000000");
+	/* as an older build left it: no containers in the index, no mark */
+	CHECK_EQ_INT(mdb_txn_begin(tree.env, NULL, 0, &w), 0);
+	CHECK_EQ_INT(treedb_ephem_del(&tree, w, TREE_OWNER_CONTAINER, deep, strlen(deep)), 0);
+	CHECK_EQ_INT(treedb_ephem_del(&tree, w, TREE_OWNER_CONTAINER, "/top", 4), 0);
+	CHECK_EQ_INT(mdb_del(w, tree.meta, &key, NULL), 0);
+	CHECK_EQ_INT(mdb_txn_commit(w), 0);
+	CHECK_EQ_STR(index_list(), "");
+	prep_free(prep);
+	treedb_close(&tree);
+	CHECK_EQ_INT(treedb_open(&tree, dir, 1), 0);
+	prep = prep_new(&tree, 0);
+	CHECK_EQ_STR(index_list(), "/a/b/c=8000000000000000 /top=8000000000000000");
+	/* the ephemeral stays indexed under its session, once */
+	{
+		MDB_txn *r;
+		int n = 0;
+
+		CHECK_EQ_INT(treedb_rbegin(&tree, &r), 0);
+		CHECK_EQ_INT(treedb_ephemerals(&tree, r, SESS, count_one, &n), 0);
+		mdb_txn_abort(r);
+		CHECK_EQ_INT(n, 1);
+	}
+	teardown();
+}
+
 int main(void)
 {
 	static const struct unit_case cases[] = {
@@ -455,6 +509,7 @@ int main(void)
 		{ "delete_container", test_delete_container },
 		{ "index_and_pass", test_index_and_pass },
 		{ "rate", test_rate },
+		{ "upgrade", test_upgrade },
 		{ NULL, NULL }
 	};
 	return unit_run("reaper", cases);
