@@ -8,9 +8,7 @@
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/tests/compat.sh"
 
-ZK_KNOWN_GAPS=${ZK_KNOWN_GAPS-"
-test_create_ttl: TTL nodes are not enabled in zk (createTTL answers Unimplemented, as Apache does without extendedTypesEnabled)
-"}
+ZK_KNOWN_GAPS=${ZK_KNOWN_GAPS-""}
 
 compat_dispatch "$0" "$@"
 
@@ -23,6 +21,7 @@ zk() { timeout "$T" "$Z" "$@"; }
 oneTimeSetUp() {
 	W=$(mktemp -d "${TMPDIR:-/tmp}/zk-cli.XXXXXX")
 	if [ "$ZK_TARGET" != apache ]; then
+		COMPAT_CFG+=("extendedTypesEnabled=true")	# TTL nodes
 		compat_up
 		return
 	fi
