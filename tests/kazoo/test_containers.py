@@ -152,6 +152,17 @@ class TestTTL(ContainerCase):
         self.gone(t)
         self.assertGreaterEqual(time.monotonic() - start, 0.5)
 
+    def test_set_data_restarts_the_ttl(self):
+        # The ttl counts from mtime: a setData keeps the node alive.
+        r = self.raw()
+        t = self.p("busy")
+        self.ttl_node(r, t, 1500)
+        time.sleep(1.0)
+        self.zk.set(t, b"still here")
+        time.sleep(1.0)                 # 2 s after create, 1 s after set
+        self.assertIsNotNone(self.zk.exists(t))
+        self.gone(t)
+
     def test_ttl_node_with_a_child_stays(self):
         r = self.raw()
         t = self.p("tp")
