@@ -5,8 +5,6 @@ The suites start both targets with
 so the remaining known words must be refused with Apache's line.
 """
 
-import re
-
 from kazoo.exceptions import NoAuthError
 
 import zkt
