@@ -18,9 +18,12 @@ class JavaCli:
     """zkCli.sh reading commands from a pipe; its output lines are
     collected by a thread so a test can wait for one, bounded in time."""
 
-    def __init__(self, hosts):
+    def __init__(self, hosts, timeout_ms=None):
+        args = [ZKCLI, "-server", hosts]
+        if timeout_ms is not None:
+            args[1:1] = ["-timeout", str(timeout_ms)]
         self.proc = subprocess.Popen(
-            [ZKCLI, "-server", hosts], stdin=subprocess.PIPE,
+            args, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             bufsize=1, start_new_session=True)
         self.lines = []
@@ -191,3 +194,23 @@ class JavaCliTest(zkt.ZkCase):
         cli.wait(event("None", "null", "Closed"), m)
         zkt.wait_for(lambda: self.zk.exists(self.p("mine")) is None, 10,
                      "the ephemeral to go with the closed session")
+
+    def test_session_expires_while_cut_off(self):
+        lo = int(zkt.server_conf()["minSessionTimeout"])
+        cli = JavaCli(self.proxy.hosts, timeout_ms=lo)
+        self.addCleanup(cli.close)
+        cli.wait(event("None", "null"))
+        path = self.p("short")
+        m = cli.mark()
+        cli.send("create -e " + path)
+        cli.wait("Created " + path, m)
+        log = zkt.EventLog()
+        self.assertIsNotNone(self.zk.exists(path, watch=log))
+        m = cli.mark()
+        self.proxy.cut()
+        cli.wait(event("None", "null", "Disconnected"), m)
+        ev = log.wait(1, secs=3.0 * lo / 1000 + 5)[0]
+        self.assertEqual((ev.type, ev.path), ("DELETED", path))
+        self.proxy.restore()
+        # Back in touch, the server answers the resume with timeOut 0.
+        cli.wait(event("None", "null", "Expired"), m)
