@@ -166,8 +166,9 @@ static int id_valid(const struct jute_id *id)
 		uint8_t a[16];
 		int bits;
 
+		/* Apache 3.8's ip provider validates IPv4 only (addr or addr/bits). */
 		return id->id.len > 0 &&
-		       parse_ip_acl((const char *)id->id.p, (size_t)id->id.len, a, &bits) != 0;
+		       parse_ip_acl((const char *)id->id.p, (size_t)id->id.len, a, &bits) == 4;
 	}
 	return 0;
 }

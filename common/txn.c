@@ -22,6 +22,37 @@ static struct jute_bytes get_acl_span(struct jute_rd *r)
 	return v;
 }
 
+/* The ACL a DELETE or SETDATA op carries for zk-gw's READ check of watch
+ * events (the node may be gone by the time zk-gw sees the txn). An empty
+ * vector means "not known". */
+static struct jute_bytes get_acl_opt(struct jute_rd *r)
+{
+	size_t start = r->off;
+	int32_t n;
+	struct jute_acls a;
+
+	n = jute_get_int(r);
+	if (r->err || n == 0)
+		return JUTE_NULL;
+	r->off = start;
+	jute_dec_acls(r, &a);
+	if (r->err || a.n <= 0) {
+		r->err = 1;
+		return JUTE_NULL;
+	}
+	return (struct jute_bytes){ r->p + start, (int32_t)(r->off - start) };
+}
+
+static void put_acl_span(struct jute_buf *b, struct jute_bytes acl);
+
+static void put_acl_opt(struct jute_buf *b, struct jute_bytes acl)
+{
+	if (acl.len < 4)
+		jute_put_int(b, 0);
+	else
+		put_acl_span(b, acl);
+}
+
 static void put_acl_span(struct jute_buf *b, struct jute_bytes acl)
 {
 	if (acl.len < 4) {
@@ -44,11 +75,13 @@ static void put_body(struct jute_buf *b, const struct txn_op *op)
 		break;
 	case OP_DELETE:
 		jute_put_str(b, op->path);
+		put_acl_opt(b, op->acl);
 		break;
 	case OP_SETDATA:
 		jute_put_str(b, op->path);
 		jute_put_buf(b, op->data);
 		jute_put_int(b, op->version);
+		put_acl_opt(b, op->acl);
 		break;
 	case OP_SETACL:
 		jute_put_str(b, op->path);
@@ -91,11 +124,13 @@ static void get_body(struct jute_rd *r, struct txn_op *op, int in_multi)
 		break;
 	case OP_DELETE:
 		op->path = get_path(r);
+		op->acl = get_acl_opt(r);
 		break;
 	case OP_SETDATA:
 		op->path = get_path(r);
 		op->data = jute_get_buf(r);
 		op->version = jute_get_int(r);
+		op->acl = get_acl_opt(r);
 		break;
 	case OP_SETACL:
 		if (in_multi) {

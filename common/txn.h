@@ -45,7 +45,8 @@ struct txn_op {
 	int32_t op;		/* client opcode (reply form) */
 	struct jute_bytes path;
 	struct jute_bytes data;		/* CREATE, SETDATA */
-	struct jute_bytes acl;		/* CREATE, SETACL: vector<ACL> bytes */
+	struct jute_bytes acl;		/* CREATE, SETACL: vector<ACL> bytes; DELETE,
+				 * SETDATA: the node's ACL, or null if unknown */
 	int64_t owner;			/* CREATE */
 	int32_t version;		/* SETDATA, SETACL, CHECK; CREATE: parent cversion */
 	int32_t err;			/* ERROR */

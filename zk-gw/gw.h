@@ -220,6 +220,8 @@ int64_t tree_ephemerals_count(void);
 struct MDB_txn;
 struct MDB_txn *tree_rbegin(void);
 void tree_rend(void);
+/* 1 while a read txn from tree_rbegin() is open. */
+int tree_live(void);
 
 /* ---- read.c ---- */
 /* Answer a read op now into out (a reply frame). -1 = malformed request. */

@@ -55,6 +55,11 @@ MDB_txn *tree_rbegin(void)
 	return rtxn;
 }
 
+int tree_live(void)
+{
+	return rtxn_live;
+}
+
 void tree_rend(void)
 {
 	if (rtxn_live) {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "gw.h"
 #include "log.h"
+#include "treedb.h"
 #include "txn.h"
 
 #define TOUCH_BATCH 65536	/* ids per GW_TOUCH (field cap is 1 MiB) */
@@ -57,10 +58,50 @@ int write_forward(struct conn *c, struct pend *p, const uint8_t *body, size_t bl
 
 /* ---- watch firing ---- */
 
+/* Watch events need READ on the node they are about (Apache 3.8.4+, and
+ * Debian's 3.8.0): the created, changed or deleted node, whose ACL the txn
+ * carries, or the parent for NodeChildrenChanged, looked up in the tree on
+ * the first delivery. A standard watch is used up even when its event is
+ * withheld. */
+enum { ACL_UNKNOWN, ACL_FROM_TXN, ACL_LOOKUP, ACL_LOOKED_UP };
+
 struct fire_ctx {
 	int type;
 	struct jute_bytes path;
+	int acl_state;
+	struct jute_bytes acl_span;	/* ACL_FROM_TXN: vector<ACL> bytes */
+	struct jute_acls acl;		/* decoded, once known */
+	int began;			/* we opened the tree read txn */
 };
+
+/* 1 if the event may go to c. */
+static int event_readable(struct fire_ctx *f, struct conn *c)
+{
+	if (c->super)
+		return 1;
+	if (f->acl_state == ACL_FROM_TXN) {
+		struct jute_rd r;
+		jute_rd_init(&r, f->acl_span.p, (size_t)f->acl_span.len, (size_t)f->acl_span.len);
+		jute_dec_acls(&r, &f->acl);
+		f->acl_state = r.err ? ACL_UNKNOWN : ACL_LOOKED_UP;
+	} else if (f->acl_state == ACL_LOOKUP) {
+		MDB_txn *t;
+		struct tree_node n;
+		int live = tree_live();
+
+		f->acl_state = ACL_UNKNOWN;
+		t = tree_rbegin();
+		if (t) {
+			f->began = !live;
+			if (treedb_get(gw.tree, t, (const char *)f->path.p, (size_t)f->path.len, &n) == 0 &&
+			    treedb_acl(gw.tree, t, n.acl, &f->acl) == 0)
+				f->acl_state = ACL_LOOKED_UP;
+		}
+	}
+	/* Unknown (the node left the tree, or an ephemeral of a closed
+	 * session): deliver, as before the READ rule. */
+	return f->acl_state != ACL_LOOKED_UP || auth_check(c, &f->acl, PERM_READ);
+}
 
 static void notify(void *arg, struct watch_conn *wc)
 {
@@ -72,7 +113,7 @@ static void notify(void *arg, struct watch_conn *wc)
 	struct jute_watcher_event ev = { f->type, ST_SYNC_CONNECTED, f->path };
 	size_t off;
 
-	if (c->dead)
+	if (c->dead || !event_readable(f, c))
 		return;
 	jute_buf_init(&b, 0);
 	if ((size_t)f->path.len + 40 <= sizeof(mem))
@@ -104,14 +145,18 @@ static struct jute_bytes parent_of(struct jute_bytes p)
  * the parent's child table. Persistent watches at P see P's events and
  * NodeChildrenChanged of P; recursive ones at P or above see every event
  * but NodeChildrenChanged. One event per connection per (path, type). */
-static void fire_event(struct jute_bytes path, int type)
+static void fire_event(struct jute_bytes path, int type, struct jute_bytes acl)
 {
-	struct fire_ctx f = { type, path };
+	struct fire_ctx f = { type, path, ACL_UNKNOWN, acl, { 0 }, 0 };
 	const char *p = (const char *)path.p;
 	size_t n = (size_t)path.len;
 
 	if (path.len < 0)
 		return;
+	if (type == EV_CHILDREN_CHANGED)
+		f.acl_state = ACL_LOOKUP;
+	else if (acl.len >= 4)
+		f.acl_state = ACL_FROM_TXN;
 	watch_round(&gw.watches);
 	switch (type) {
 	case EV_CREATED:
@@ -125,25 +170,27 @@ static void fire_event(struct jute_bytes path, int type)
 	case EV_CHILDREN_CHANGED:
 		watch_fire(&gw.watches, p, n, WK_CHILD, notify, &f);
 		watch_fire(&gw.watches, p, n, WK_PERSIST, notify, &f);
+		if (f.began)
+			tree_rend();
 		return;
 	}
 	watch_fire(&gw.watches, p, n, WK_PERSIST, notify, &f);
 	watch_fire_recursive(&gw.watches, p, n, notify, &f);
 }
 
-static void fire_op(int32_t type, struct jute_bytes path)
+static void fire_op(int32_t type, struct jute_bytes path, struct jute_bytes acl)
 {
 	switch (type) {
 	case OP_CREATE:
-		fire_event(path, EV_CREATED);
-		fire_event(parent_of(path), EV_CHILDREN_CHANGED);
+		fire_event(path, EV_CREATED, acl);
+		fire_event(parent_of(path), EV_CHILDREN_CHANGED, JUTE_NULL);
 		break;
 	case OP_DELETE:
-		fire_event(path, EV_DELETED);
-		fire_event(parent_of(path), EV_CHILDREN_CHANGED);
+		fire_event(path, EV_DELETED, acl);
+		fire_event(parent_of(path), EV_CHILDREN_CHANGED, JUTE_NULL);
 		break;
 	case OP_SETDATA:
-		fire_event(path, EV_DATA_CHANGED);
+		fire_event(path, EV_DATA_CHANGED, acl);
 		break;
 	default:
 		break;
@@ -166,14 +213,14 @@ static void fire_txn(const struct txn *t, struct conn *closer)
 	case OP_CREATE:
 	case OP_DELETE:
 	case OP_SETDATA:
-		fire_op(t->type, t->one.path);
+		fire_op(t->type, t->one.path, t->one.acl);
 		break;
 	case OP_MULTI: {
 		struct txn_op op;
 
 		txn_iter_init(&it, t);
 		while (txn_sub_next(&it, &op) == 1)
-			fire_op(op.type, op.path);
+			fire_op(op.type, op.path, op.acl);
 		break;
 	}
 	case OP_CLOSESESSION: {
@@ -181,7 +228,7 @@ static void fire_txn(const struct txn *t, struct conn *closer)
 
 		txn_iter_init(&it, t);
 		while (txn_path_next(&it, &p) == 1)
-			fire_op(OP_DELETE, p);
+			fire_op(OP_DELETE, p, JUTE_NULL);
 		/* The session is gone: its connection closes without a word,
 		 * unless it asked (it gets its reply first). */
 		close_session_conns(t->session, closer);

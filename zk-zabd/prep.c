@@ -31,6 +31,7 @@ struct prep *prep_new(struct treedb *tree, size_t max_buffer)
 		return NULL;
 	}
 	jute_buf_init(&p->acl, 1u << 20);
+	jute_buf_init(&p->nacl, 1u << 20);
 	jute_buf_init(&p->subs, TXN_MAX);
 	return p;
 }
@@ -44,6 +45,7 @@ void prep_free(struct prep *p)
 	ov_free(&p->ov);
 	free(p->pathbuf);
 	jute_buf_free(&p->acl);
+	jute_buf_free(&p->nacl);
 	jute_buf_free(&p->subs);
 	free(p);
 }
@@ -259,6 +261,19 @@ int prep_apply_op(struct prep *p, const struct txn_op *op)
 	return 0;	/* check, error: no effect */
 }
 
+/* The node's ACL as the vector<ACL> a DELETE or SETDATA op carries, so
+ * that zk-gw can check READ before it sends a watch event about the node
+ * (it may be gone from the tree by then). Valid until the next call; the
+ * op is encoded before that. Null if it cannot be built. */
+static struct jute_bytes node_acl(struct prep *p, const struct pnode *n)
+{
+	jute_buf_reset(&p->nacl);
+	jute_enc_acls(&p->nacl, &n->acl);
+	if (p->nacl.err || n->acl.n <= 0)
+		return JUTE_NULL;
+	return (struct jute_bytes){ p->nacl.p, (int32_t)p->nacl.len };
+}
+
 int prep_check_create(struct prep *p, int32_t opcode, const struct jute_create_req *c,
 			struct txn_op *op, char *pathbuf)
 {
@@ -379,6 +394,7 @@ int prep_check_delete(struct prep *p, const struct jute_path_version *d,
 	op->type = OP_DELETE;
 	op->op = OP_DELETE;
 	op->path = d->path;
+	op->acl = node_acl(p, &n);
 	return ZOK;
 }
 
@@ -460,6 +476,7 @@ int prep_check_set_data(struct prep *p, const struct jute_set_data_req *s,
 	op->path = s->path;
 	op->data = s->data;
 	op->version = (int32_t)((uint32_t)n.version + 1);
+	op->acl = node_acl(p, &n);
 	return ZOK;
 }
 

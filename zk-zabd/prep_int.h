@@ -17,6 +17,7 @@ struct prep {
 	struct jute_id ids[ACL_IDS_MAX];
 	int nids;
 	struct jute_buf acl;		/* a fixed-up ACL list */
+	struct jute_buf nacl;		/* the ACL a delete or setData op carries */
 	struct jute_buf subs;		/* encoded multi sub-ops */
 	char *pathbuf;			/* a create's final path: max_buffer + 16 */
 	int64_t zxid, now;		/* of the txn being built */

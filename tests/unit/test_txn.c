@@ -57,6 +57,41 @@ static void test_create_roundtrip(void)
 	jute_buf_free(&b);
 }
 
+/* DELETE and SETDATA carry the node's ACL for zk-gw's READ check of
+ * watch events; an unknown ACL travels as an empty vector and decodes as
+ * null. */
+static void test_node_acl_roundtrip(void)
+{
+	struct jute_buf b;
+	struct txn t, d;
+
+	for (int known = 0; known < 2; known++) {
+		for (int type = OP_DELETE; type <= OP_SETDATA; type += OP_SETDATA - OP_DELETE) {
+			hdr(&t, type, type);
+			t.one.type = type;
+			t.one.op = type;
+			t.one.path = jute_cstr("/n");
+			t.one.data = jute_cstr("v");
+			t.one.version = 2;
+			t.one.acl = known ? jute_mem(open_acl, sizeof(open_acl)) : JUTE_NULL;
+			jute_buf_init(&b, 0);
+			txn_encode(&b, &t);
+			CHECK_EQ_INT(b.err, 0);
+			CHECK_EQ_INT(txn_decode(b.p, b.len, &d), 0);
+			CHECK(jute_bytes_eq(&d.one.path, "/n"));
+			if (known) {
+				CHECK_EQ_INT(d.one.acl.len, sizeof(open_acl));
+				CHECK(memcmp(d.one.acl.p, open_acl, sizeof(open_acl)) == 0);
+			} else {
+				CHECK_EQ_INT(d.one.acl.len, -1);
+			}
+			for (size_t n = 0; n < b.len; n++)
+				CHECK_EQ_INT(txn_decode(b.p, n, &d), -1);
+			jute_buf_free(&b);
+		}
+	}
+}
+
 static void test_multi_roundtrip(void)
 {
 	struct txn_op ops[3], o;
@@ -174,6 +209,7 @@ int main(void)
 {
 	static const struct unit_case cases[] = {
 		{ "create_roundtrip", test_create_roundtrip },
+		{ "node_acl_roundtrip", test_node_acl_roundtrip },
 		{ "multi_roundtrip", test_multi_roundtrip },
 		{ "sessions_and_errors", test_sessions_and_errors },
 		{ "hostile", test_hostile },
