@@ -20,22 +20,10 @@ zk() { timeout "$T" "$Z" "$@"; }
 
 oneTimeSetUp() {
 	W=$(mktemp -d "${TMPDIR:-/tmp}/zk-cli.XXXXXX")
-	if [ "$ZK_TARGET" != apache ]; then
-		COMPAT_CFG+=("extendedTypesEnabled=true")	# TTL nodes
-		compat_up
-		return
-	fi
-	# As compat_up, plus TTL nodes (zoo.cfg keys it does not know become
-	# zookeeper.* system properties).
-	COMPAT_DIR=$(lib_tmpdir) || return 1
-	ZK_PORT=$(lib_pick_base) || { fail "no free port"; return 1; }
-	ZK_HOSTS=$(apache_ref_up "$COMPAT_DIR" "$ZK_PORT" "$COMPAT_CFG_TICK" \
-	    "$COMPAT_CFG_4LW" "extendedTypesEnabled=true") || {
-		fail "Apache ZooKeeper did not start"
-		return 1
-	}
-	export ZK_HOSTS ZK_TARGET COMPAT_DIR
-	echo "target $ZK_TARGET at $ZK_HOSTS"
+	# TTL nodes; Apache turns zoo.cfg keys it does not know into
+	# zookeeper.* system properties, so one line serves both targets.
+	COMPAT_CFG+=("extendedTypesEnabled=true")
+	compat_up
 }
 
 # A loopback port nobody listens on.
@@ -614,8 +602,8 @@ test_elect_one_leader_and_takeover() {
 restart_server() {
 	if [ "$ZK_TARGET" = apache ]; then
 		apache_ref_down "$COMPAT_DIR" &&
-		apache_ref_up "$COMPAT_DIR" "$ZK_PORT" "$COMPAT_CFG_TICK" \
-		    "$COMPAT_CFG_4LW" "extendedTypesEnabled=true" > /dev/null
+		apache_ref_up "$COMPAT_DIR" "$ZK_PORT" \
+		    "${COMPAT_CFG[@]}" > /dev/null
 	else
 		"$ZK_CLUSTER" kill -d "$ZK_DIR" 1 > /dev/null &&
 		"$ZK_CLUSTER" start -d "$ZK_DIR" 1 > /dev/null
@@ -667,8 +655,8 @@ test_lock_child_killed_when_servers_gone() {
 	kill -0 "$cp" 2> /dev/null
 	assertEquals "child was killed" 1 $?
 	if [ "$ZK_TARGET" = apache ]; then
-		apache_ref_up "$COMPAT_DIR" "$ZK_PORT" "$COMPAT_CFG_TICK" \
-		    "$COMPAT_CFG_4LW" "extendedTypesEnabled=true" > /dev/null
+		apache_ref_up "$COMPAT_DIR" "$ZK_PORT" \
+		    "${COMPAT_CFG[@]}" > /dev/null
 	else
 		"$ZK_CLUSTER" start -d "$ZK_DIR" 1 > /dev/null
 	fi

@@ -12,9 +12,15 @@ compat_dispatch "$0" "$@"
 PY=/usr/bin/python3
 WIRE_MAX_CNXNS=12
 # compat.sh writes each of its settings as a line of zoo.cfg.
-COMPAT_CFG_4LW="$COMPAT_CFG_4LW
-maxClientCnxns=$WIRE_MAX_CNXNS"
-export WIRE_MAX_CNXNS
+COMPAT_CFG+=("maxClientCnxns=$WIRE_MAX_CNXNS")
+# The negotiated timeout bounds the handshake cases expect.
+for _l in "${COMPAT_CFG[@]}"; do
+	case $_l in
+	minSessionTimeout=*) WIRE_MIN_TO=${_l#*=} ;;
+	maxSessionTimeout=*) WIRE_MAX_TO=${_l#*=} ;;
+	esac
+done
+export WIRE_MAX_CNXNS WIRE_MIN_TO WIRE_MAX_TO
 
 oneTimeSetUp() { compat_up; }
 oneTimeTearDown() { compat_down; }
