@@ -26,6 +26,10 @@ $APT install \
 # or runit-run, which replace the machine's init.
 $APT install --no-install-recommends runit
 
+# systemd's tools only (systemd-analyze checks our units in the tests); the
+# package does not make itself the machine's init (systemd-sysv would).
+$APT install --no-install-recommends systemd
+
 # One group shared by every daemon (ipcDir and the LMDB lock file are
 # group zk) and one system account per daemon: no home, no login.
 getent group zk >/dev/null || groupadd --system zk
