@@ -203,6 +203,8 @@ void txn_encode(struct jute_buf *b, const struct txn *t)
 				jute_put_str(b, t->paths[i]);
 		else if (t->raw != NULL)
 			jute_put_raw(b, t->raw, t->rawlen);
+		if (t->acls != NULL)
+			jute_put_raw(b, t->acls, t->aclslen);
 		break;
 	default:
 		b->err = 1;
@@ -268,6 +270,13 @@ int txn_decode(const uint8_t *p, size_t len, struct txn *t)
 			(void)get_path(&r);
 		t->raw = p + start;
 		t->rawlen = r.off - start;
+		if (r.err || r.off == r.len)
+			break;	/* logged without ACLs */
+		start = r.off;
+		for (i = 0; i < t->n && !r.err; i++)
+			(void)get_acl_opt(&r);
+		t->acls = p + start;
+		t->aclslen = r.off - start;
 		break;
 	default:
 		return -1;
@@ -278,6 +287,9 @@ int txn_decode(const uint8_t *p, size_t len, struct txn *t)
 void txn_iter_init(struct txn_iter *it, const struct txn *t)
 {
 	jute_vec_rd(&it->r, t->raw, t->rawlen);
+	it->has_acls = t->type == OP_CLOSESESSION && t->acls != NULL;
+	if (it->has_acls)
+		jute_vec_rd(&it->ra, t->acls, t->aclslen);
 	it->left = t->n;
 }
 
@@ -299,4 +311,19 @@ int txn_path_next(struct txn_iter *it, struct jute_bytes *path)
 	it->left--;
 	*path = jute_get_str(&it->r);
 	return it->r.err ? 0 : 1;
+}
+
+int txn_close_next(struct txn_iter *it, struct jute_bytes *path, struct jute_bytes *acl)
+{
+	if (!txn_path_next(it, path))
+		return 0;
+	*acl = JUTE_NULL;
+	if (it->has_acls) {
+		*acl = get_acl_opt(&it->ra);
+		if (it->ra.err) {	/* cannot happen on a decoded txn */
+			it->has_acls = 0;
+			*acl = JUTE_NULL;
+		}
+	}
+	return 1;
 }

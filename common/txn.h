@@ -22,7 +22,12 @@
  *                      CHECK, ERROR). A failed multi has n ERROR sub-ops:
  *                      0 before the failing op, its code, then -2 after.
  *     OP_CREATESESSION int timeout, buffer passwd (16 bytes)
- *     OP_CLOSESESSION  vector<ustring> ephemeral paths to delete
+ *     OP_CLOSESESSION  vector<ustring> ephemeral paths to delete, then
+ *                      (optional) one ACL per path, each an int 0 (not
+ *                      known) or the node's vector<ACL>, so that zk-gw can
+ *                      withhold NodeDeleted from clients without READ.
+ *                      Txns logged before the ACLs were added end after
+ *                      the paths; they decode with no ACLs.
  * `op` tells the reply form: a create txn made by create2 has op 15.
  *
  * Decoding is bounded: lengths are capped, the vectors are validated once
@@ -66,6 +71,10 @@ struct txn {
 	const struct jute_bytes *paths;
 	const uint8_t *raw;
 	size_t rawlen;
+	/* CLOSESESSION: the n ACLs after the paths (encoded as above), or
+	 * NULL if the txn has none */
+	const uint8_t *acls;
+	size_t aclslen;
 };
 
 /* Appends the encoding of t to b (check b->err after). */
@@ -77,12 +86,17 @@ int txn_decode(const uint8_t *p, size_t len, struct txn *t);
 /* Iteration over a decoded MULTI or CLOSESESSION span. */
 struct txn_iter {
 	struct jute_rd r;
+	struct jute_rd ra;	/* CLOSESESSION ACLs, when the txn has them */
+	int has_acls;
 	int32_t left;
 };
 void txn_iter_init(struct txn_iter *it, const struct txn *t);
 /* 1 with the next sub-op (MULTI) / path (CLOSESESSION), 0 at the end. */
 int txn_sub_next(struct txn_iter *it, struct txn_op *op);
 int txn_path_next(struct txn_iter *it, struct jute_bytes *path);
+/* CLOSESESSION: 1 with the next path and its node's ACL (null when the
+ * txn carries none or it was not known), 0 at the end. */
+int txn_close_next(struct txn_iter *it, struct jute_bytes *path, struct jute_bytes *acl);
 
 /* Encodes one sub-op (for builders that stream a multi: write the header
  * and count with txn_encode of a MULTI whose n is set and subs NULL, then

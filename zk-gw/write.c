@@ -98,8 +98,9 @@ static int event_readable(struct fire_ctx *f, struct conn *c)
 				f->acl_state = ACL_LOOKED_UP;
 		}
 	}
-	/* Unknown (the node left the tree, or an ephemeral of a closed
-	 * session): deliver, as before the READ rule. */
+	/* Unknown (the node left the tree, or an ephemeral of a session
+	 * closed by a txn logged without ACLs): deliver, as before the READ
+	 * rule. */
 	return f->acl_state != ACL_LOOKED_UP || auth_check(c, &f->acl, PERM_READ);
 }
 
@@ -224,11 +225,11 @@ static void fire_txn(const struct txn *t, struct conn *closer)
 		break;
 	}
 	case OP_CLOSESESSION: {
-		struct jute_bytes p;
+		struct jute_bytes p, acl;
 
 		txn_iter_init(&it, t);
-		while (txn_path_next(&it, &p) == 1)
-			fire_op(OP_DELETE, p, JUTE_NULL);
+		while (txn_close_next(&it, &p, &acl) == 1)
+			fire_op(OP_DELETE, p, acl);
 		/* The session is gone: its connection closes without a word,
 		 * unless it asked (it gets its reply first). */
 		close_session_conns(t->session, closer);

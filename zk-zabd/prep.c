@@ -33,6 +33,7 @@ struct prep *prep_new(struct treedb *tree, size_t max_buffer)
 	jute_buf_init(&p->acl, 1u << 20);
 	jute_buf_init(&p->nacl, 1u << 20);
 	jute_buf_init(&p->subs, TXN_MAX);
+	jute_buf_init(&p->eacl, TXN_MAX / 2);
 	return p;
 }
 
@@ -47,6 +48,7 @@ void prep_free(struct prep *p)
 	jute_buf_free(&p->acl);
 	jute_buf_free(&p->nacl);
 	jute_buf_free(&p->subs);
+	jute_buf_free(&p->eacl);
 	free(p);
 }
 
@@ -140,6 +142,11 @@ static int node_get(struct prep *p, const char *path, size_t len, struct pnode *
 	if (treedb_acl(p->tree, p->rt, t.acl, &n->acl))
 		return -1;
 	return 1;
+}
+
+int prep_node(struct prep *p, const char *path, size_t len, struct pnode *n)
+{
+	return node_get(p, path, len, n);
 }
 
 /* Overlay entry for path holding n's current state (so it can be

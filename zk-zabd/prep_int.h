@@ -19,6 +19,7 @@ struct prep {
 	struct jute_buf acl;		/* a fixed-up ACL list */
 	struct jute_buf nacl;		/* the ACL a delete or setData op carries */
 	struct jute_buf subs;		/* encoded multi sub-ops */
+	struct jute_buf eacl;		/* a closeSession's ephemerals' ACLs */
 	char *pathbuf;			/* a create's final path: max_buffer + 16 */
 	int64_t zxid, now;		/* of the txn being built */
 	int64_t session;
@@ -31,6 +32,10 @@ struct pnode {
 	int64_t owner;
 	struct jute_acls acl;
 };
+
+/* The node at path as prep sees it (overlay, else tree): 1 found, 0 not,
+ * -1 on failure. n->acl points into the overlay or the read txn. */
+int prep_node(struct prep *p, const char *path, size_t len, struct pnode *n);
 
 /* Read txn for one call (renewed; drops what the tree already has). */
 int prep_begin(struct prep *p);

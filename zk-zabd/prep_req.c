@@ -103,11 +103,24 @@ struct eph_collect {
 
 static int eph_add(struct eph_collect *c, const char *path, size_t len)
 {
+	struct prep *p = c->p;
+	struct pnode n;
+
 	if (c->n >= TXN_CLOSE_MAX)
 		return 1;
-	jute_put_str(&c->p->subs, jute_mem(path, len));
+	jute_put_str(&p->subs, jute_mem(path, len));
+	/* Its ACL, for zk-gw's READ check of the NodeDeleted event; past
+	 * the buffer's bound the txn goes without ACLs (see collect). */
+	if (prep_node(p, path, len, &n) < 0)
+		return 1;
+	if (!p->eacl.err) {
+		if (n.acl.n > 0)
+			jute_enc_acls(&p->eacl, &n.acl);
+		else
+			jute_put_int(&p->eacl, 0);	/* not known */
+	}
 	c->n++;
-	return c->p->subs.err ? 1 : 0;
+	return p->subs.err ? 1 : 0;
 }
 
 /* An ephemeral of the tree, unless a pending txn deleted it. */
@@ -121,7 +134,8 @@ static int eph_tree_cb(void *arg, const char *path, size_t len)
 	return eph_add(c, path, len);
 }
 
-/* closeSession: the session's ephemerals, tree + pending, into p->subs. */
+/* closeSession: the session's ephemerals, tree + pending, into p->subs,
+ * their ACLs into p->eacl (p->eacl.err set if they do not all fit). */
 static int collect_ephemerals(struct prep *p, int32_t *n)
 {
 	struct eph_collect c = { p, 0 };
@@ -130,6 +144,7 @@ static int collect_ephemerals(struct prep *p, int32_t *n)
 	int rc;
 
 	jute_buf_reset(&p->subs);
+	jute_buf_reset(&p->eacl);
 	rc = treedb_ephemerals(p->tree, p->rt, p->session, eph_tree_cb, &c);
 	if (rc != 0)
 		return -1;
@@ -144,6 +159,8 @@ static int collect_ephemerals(struct prep *p, int32_t *n)
 		if (eph_add(&c, e->path, e->plen))
 			return -1;
 	}
+	if (p->subs.len + p->eacl.len + 1024 > TXN_MAX)
+		p->eacl.err = 1;
 	*n = c.n;
 	return p->subs.err ? -1 : 0;
 }
@@ -300,6 +317,10 @@ int prep_request(struct prep *p, const struct prep_req *r, int64_t zxid,
 		t.type = OP_CLOSESESSION;
 		t.raw = p->subs.p;
 		t.rawlen = p->subs.len;
+		if (!p->eacl.err) {
+			t.acls = p->eacl.p;
+			t.aclslen = p->eacl.len;
+		}
 		txn_encode(out, &t);
 		if (close_apply(p, p->subs.p, p->subs.len, t.n)) {
 			rc = -1;

@@ -139,6 +139,22 @@ class AclTest(zkt.ZkCase):
         # The parent is readable: its child event reaches everyone.
         self.assertEqual(r.ping(), [(rawzk.EV_CHILD, 3, self.root)])
 
+    def test_session_close_events_need_read(self):
+        # The ephemerals a closing session leaves behind are deleted by
+        # the close; NodeDeleted goes only to connections with READ.
+        owner = self.client(auth_data=[("digest", "fred:pw")])
+        secret = owner.create(self.p("eph-secret"), b"", ephemeral=True,
+                              acl=[make_digest_acl("fred", "pw", all=True)])
+        shown = owner.create(self.p("eph-shown"), b"", ephemeral=True)
+        r = self.raw()
+        for path in (secret, shown):
+            _, rep = r.exists(path, watch=True)
+            self.assertEqual(rep.err, 0)
+        owner.stop()
+        owner.close()
+        self.assertEqual(r.ping(), [(rawzk.EV_DELETED, 3, shown)])
+        self.assertIsNone(self.zk.exists(secret))
+
     def test_recursive_watch_hides_unreadable_children(self):
         # CVE-2024-23944: a recursive watch on a readable parent must not
         # reveal the paths of children it cannot READ.

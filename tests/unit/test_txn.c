@@ -172,6 +172,70 @@ static void test_sessions_and_errors(void)
 	jute_buf_free(&b);
 }
 
+/* A closeSession carries one ACL per ephemeral (0 = not known); one
+ * logged before ACLs were carried (paths only) still decodes, without. */
+static void test_close_acls(void)
+{
+	struct jute_bytes paths[2] = { jute_cstr("/e1"), jute_cstr("/q/e2") }, p, a;
+	struct jute_buf b, acls;
+	struct txn t, d;
+	struct txn_iter it;
+
+	jute_buf_init(&b, 0);
+	jute_buf_init(&acls, 0);
+	jute_put_raw(&acls, open_acl, sizeof(open_acl));
+	jute_put_int(&acls, 0);
+	hdr(&t, OP_CLOSESESSION, OP_CLOSESESSION);
+	t.n = 2;
+	t.paths = paths;
+	t.acls = acls.p;
+	t.aclslen = acls.len;
+	txn_encode(&b, &t);
+	CHECK_EQ_INT(b.err, 0);
+	CHECK_EQ_INT(txn_decode(b.p, b.len, &d), 0);
+	CHECK(d.acls != NULL);
+	txn_iter_init(&it, &d);
+	CHECK_EQ_INT(txn_close_next(&it, &p, &a), 1);
+	CHECK(jute_bytes_eq(&p, "/e1"));
+	CHECK_EQ_INT(a.len, sizeof(open_acl));
+	CHECK(memcmp(a.p, open_acl, sizeof(open_acl)) == 0);
+	CHECK_EQ_INT(txn_close_next(&it, &p, &a), 1);
+	CHECK(jute_bytes_eq(&p, "/q/e2"));
+	CHECK_EQ_INT(a.len, -1);
+	CHECK_EQ_INT(txn_close_next(&it, &p, &a), 0);
+	/* paths alone: the iterators still work, every ACL is null */
+	txn_iter_init(&it, &d);
+	CHECK_EQ_INT(txn_path_next(&it, &p), 1);
+	CHECK_EQ_INT(txn_path_next(&it, &p), 1);
+	CHECK_EQ_INT(txn_path_next(&it, &p), 0);
+	/* every truncation is refused but the one that ends after the paths */
+	for (size_t n = 0; n < b.len; n++) {
+		int rc = txn_decode(b.p, n, &d);
+
+		if (n == b.len - acls.len) {
+			CHECK_EQ_INT(rc, 0);
+			CHECK(d.acls == NULL);
+			txn_iter_init(&it, &d);
+			CHECK_EQ_INT(txn_close_next(&it, &p, &a), 1);
+			CHECK_EQ_INT(a.len, -1);
+		} else {
+			CHECK_EQ_INT(rc, -1);
+		}
+	}
+	/* an empty vector as an ACL is malformed; trailing bytes too */
+	jute_buf_reset(&acls);
+	jute_put_int(&acls, 0);
+	jute_put_int(&acls, 0);
+	jute_put_int(&acls, 7);
+	t.acls = acls.p;
+	t.aclslen = acls.len;
+	jute_buf_reset(&b);
+	txn_encode(&b, &t);
+	CHECK_EQ_INT(txn_decode(b.p, b.len, &d), -1);
+	jute_buf_free(&acls);
+	jute_buf_free(&b);
+}
+
 static void test_hostile(void)
 {
 	uint8_t buf[256];
@@ -212,6 +276,7 @@ int main(void)
 		{ "node_acl_roundtrip", test_node_acl_roundtrip },
 		{ "multi_roundtrip", test_multi_roundtrip },
 		{ "sessions_and_errors", test_sessions_and_errors },
+		{ "close_acls", test_close_acls },
 		{ "hostile", test_hostile },
 		{ NULL, NULL }
 	};
