@@ -23,8 +23,9 @@
 #include "treekey.h"
 
 #define KEY_MAX TK_KEY_MAX
-/* 1: fixed node header; 2: compact header, path keys; 3: hashed parent keys */
-#define TREEDB_FORMAT 3		/* LMDB's default maximum key size */
+/* 1: fixed node header; 2: compact header, path keys; 3: hashed parent
+ * keys; 4: a name length before the name (shortlex sibling order) */
+#define TREEDB_FORMAT 4
 #define CONTAINER_OWNER ((int64_t)INT64_MIN)
 
 static int64_t get64(const uint8_t *p) { int64_t v; memcpy(&v, p, 8); return v; }
@@ -381,7 +382,9 @@ int treedb_acl(struct treedb *t, MDB_txn *txn, uint32_t id, struct jute_acls *ou
 }
 
 /* Calls cb(arg, name, len) for each child key of the prefix (12 bytes of
- * H(parent)); a hashed name is read from the value. *count counts them. */
+ * H(parent)), in key order (shortlex, see treekey.h); the name follows the
+ * key's length bytes, or a hashed name is read from the value. *count
+ * counts them. */
 static int scan_children(MDB_txn *txn, MDB_dbi dbi, const uint8_t *prefix,
 			 treedb_name_cb cb, void *arg, int64_t *count)
 {
@@ -390,7 +393,7 @@ static int scan_children(MDB_txn *txn, MDB_dbi dbi, const uint8_t *prefix,
 	struct tree_node n;
 	const uint8_t *vname;
 	size_t vlen;
-	int rc, r = 0;
+	int rc, r = 0, kind;
 
 	rc = mdb_cursor_open(txn, dbi, &c);
 	if (rc)
@@ -404,16 +407,18 @@ static int scan_children(MDB_txn *txn, MDB_dbi dbi, const uint8_t *prefix,
 		if (count)
 			(*count)++;
 		if (cb) {
-			if (tk_key_hashed(k, key.mv_size)) {
-				if (tk_decode(&val, &n, &vname, &vlen) != 0 || vname == NULL) {
-					warnx("tree: a hashed child key without its name");
-					r = -1;
-					break;
-				}
-				r = cb(arg, (const char *)vname, vlen);
-			} else {
-				r = cb(arg, (const char *)k + TK_HLEN, key.mv_size - TK_HLEN);
+			kind = tk_key_name(k, key.mv_size, &vname, &vlen);
+			if (kind == 1 && (tk_decode(&val, &n, &vname, &vlen) != 0 || vname == NULL)) {
+				warnx("tree: a hashed child key without its name");
+				r = -1;
+				break;
 			}
+			if (kind < 0) {
+				warnx("tree: a malformed child key (%zu bytes)", key.mv_size);
+				r = -1;
+				break;
+			}
+			r = cb(arg, (const char *)vname, vlen);
 			if (r)
 				break;
 		}

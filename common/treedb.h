@@ -5,8 +5,9 @@
  * valid until the read txn ends (no copy).
  *
  * Layout (named databases):
- *   nodes    key = H(parent path) + last component (common/treekey.h): the
- *            children of a path are one contiguous key range, and paths
+ *   nodes    key = H(parent path) + length of the last component + the
+ *            component (common/treekey.h): the children of a path are one
+ *            contiguous key range, in shortlex order, and paths
  *            of any length and depth fit LMDB's 511-byte keys. Value: a
  *            compact header (varints; fields equal to their usual value
  *            are left out) then the data bytes.
@@ -110,8 +111,9 @@ void tree_node_stat(const struct tree_node *n, struct jute_stat *s);
  * map). 0, or -1 if missing/corrupt (logged). */
 int treedb_acl(struct treedb *t, MDB_txn *txn, uint32_t id, struct jute_acls *out);
 
-/* Calls cb(arg, name, len) for each child name of path (in no useful
- * order, as in Apache).
+/* Calls cb(arg, name, len) for each child name of path, shortlex (by
+ * length, then bytewise; hashed names over 480 bytes last, in no useful
+ * order). Apache promises no order either, so callers must not rely on it.
  * cb returns 0 to go on, non-zero to stop (that value is returned).
  * Returns 0 at the end, or -1 on an LMDB error. Does not check that path
  * exists. */

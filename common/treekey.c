@@ -69,6 +69,7 @@ void tk_child_prefix(const uint64_t *hk, const char *path, size_t len,
 size_t tk_node_key(const uint64_t *hk, const char *path, size_t len,
 		   uint8_t key[TK_KEY_MAX], const char **name, size_t *nlen, int *hashed)
 {
+	uint8_t *k;
 	size_t s;
 
 	*hashed = 0;
@@ -85,19 +86,51 @@ size_t tk_node_key(const uint64_t *hk, const char *path, size_t len,
 	tk_child_prefix(hk, path, s, key);
 	*name = path + s + 1;
 	*nlen = len - s - 1;
-	if (*nlen <= TK_NAME_INLINE) {
-		memcpy(key + TK_HLEN, *name, *nlen);
-		return TK_HLEN + *nlen;
+	k = key + TK_HLEN;
+	if (*nlen < TK_LEN_2B) {
+		*k++ = (uint8_t)*nlen;
+	} else if (*nlen <= TK_NAME_INLINE) {
+		*k++ = (uint8_t)(TK_LEN_2B | *nlen >> 8);
+		*k++ = (uint8_t)(*nlen & 0xff);
+	} else {
+		*hashed = 1;
+		*k++ = TK_LEN_HASHED;
+		tk_hash(hk, *name, *nlen, k);
+		return (size_t)(k + TK_HLEN - key);
 	}
-	*hashed = 1;
-	key[TK_HLEN] = 0xff;
-	tk_hash(hk, *name, *nlen, key + TK_HLEN + 1);
-	return 2 * TK_HLEN + 1;
+	memcpy(k, *name, *nlen);
+	return (size_t)(k + *nlen - key);
 }
 
-int tk_key_hashed(const uint8_t *key, size_t klen)
+/* the longest inline key fits LMDB, its length's high bits fit the low
+ * nibble of the first byte, and the hashed mark follows every such byte */
+_Static_assert(TK_HLEN + 2 + TK_NAME_INLINE <= TK_KEY_MAX, "inline key too long");
+_Static_assert((TK_LEN_2B | TK_NAME_INLINE >> 8) < TK_LEN_HASHED, "length bytes overlap");
+
+int tk_key_name(const uint8_t *key, size_t klen, const uint8_t **name, size_t *nlen)
 {
-	return klen == 2 * TK_HLEN + 1 && key[TK_HLEN] == 0xff;
+	const uint8_t *k = key + TK_HLEN;
+	size_t n;
+
+	if (klen <= TK_HLEN)
+		return -1;
+	if (*k == TK_LEN_HASHED)
+		return klen == 2 * TK_HLEN + 1 ? 1 : -1;
+	if (*k < TK_LEN_2B) {
+		n = *k++;
+	} else {
+		if (klen < TK_HLEN + 2)
+			return -1;
+		n = (size_t)(k[0] & 0x0f) << 8 | k[1];
+		k += 2;
+		if (n < TK_LEN_2B || n > TK_NAME_INLINE)
+			return -1;	/* not how tk_node_key spells it */
+	}
+	if (klen != (size_t)(k - key) + n)
+		return -1;
+	*name = k;
+	*nlen = n;
+	return 0;
 }
 
 /* ---- values -----------------------------------------------------------------

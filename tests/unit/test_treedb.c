@@ -1,9 +1,11 @@
 /* test_treedb.c: the tree's LMDB layout: fresh tree, node round trip,
- * children ranges, descendants, sessions and ephemerals. */
+ * node keys and their order, children ranges, descendants, sessions and
+ * ephemerals. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "treedb.h"
+#include "treekey.h"
 #include "unit.h"
 
 static char dir[64];
@@ -346,6 +348,204 @@ static void test_long_paths(void)
 	rmenv(&t);
 }
 
+/* LMDB's default key order: bytewise, a prefix first. */
+static int keycmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	int c = memcmp(a, b, al < bl ? al : bl);
+
+	return c ? c : (al > bl) - (al < bl);
+}
+
+/* Names from a counter arrive in key order: each key of /p/n0 .. /p/n1000
+ * is greater than every one before it, so LMDB appends them and fills
+ * its leaves. */
+static void test_key_order(void)
+{
+	static const uint64_t hk[4] = { 1, 2, 3, 4 };
+	uint8_t prev[TK_KEY_MAX], key[TK_KEY_MAX], prefix[TK_HLEN];
+	const uint8_t *kn;
+	const char *name;
+	size_t plen = 0, klen, nlen, knlen;
+	char path[32];
+	int i, hashed, n;
+
+	tk_child_prefix(hk, "/p", 2, prefix);
+	for (i = 0; i <= 1000; i++) {
+		n = snprintf(path, sizeof(path), "/p/n%d", i);
+		klen = tk_node_key(hk, path, (size_t)n, key, &name, &nlen, &hashed);
+		CHECK_EQ_INT(klen, TK_HLEN + 1 + (size_t)n - 3);
+		CHECK_EQ_INT(hashed, 0);
+		CHECK(memcmp(key, prefix, TK_HLEN) == 0);
+		CHECK_EQ_INT(tk_key_name(key, klen, &kn, &knlen), 0);
+		CHECK(knlen == (size_t)n - 3 && memcmp(kn, path + 3, knlen) == 0);
+		if (i > 0 && keycmp(prev, plen, key, klen) >= 0) {
+			CHECK(!"a counter's key sorts before the one before it");
+			break;
+		}
+		memcpy(prev, key, klen);
+		plen = klen;
+	}
+	/* fixed-width names keep their bytewise order */
+	tk_node_key(hk, "/p/seq0000000009", 16, prev, &name, &nlen, &hashed);
+	klen = tk_node_key(hk, "/p/seq0000000010", 16, key, &name, &nlen, &hashed);
+	CHECK(keycmp(prev, klen, key, klen) < 0);
+}
+
+/* The length boundaries: one length byte below 240, two from 240 to 480,
+ * a hashed name (marked 0xff) beyond; shortlex order across all of them. */
+static void test_key_lengths(void)
+{
+	static const uint64_t hk[4] = { 5, 6, 7, 8 };
+	static const struct { size_t n; size_t klen; int kind; } c[] = {
+		{ 1, TK_HLEN + 2, 0 }, { 239, TK_HLEN + 1 + 239, 0 },
+		{ 240, TK_HLEN + 2 + 240, 0 }, { 255, TK_HLEN + 2 + 255, 0 },
+		{ 256, TK_HLEN + 2 + 256, 0 }, { 480, TK_HLEN + 2 + 480, 0 },
+		{ 481, 2 * TK_HLEN + 1, 1 }, { 5000, 2 * TK_HLEN + 1, 1 },
+	};
+	static char path[5100];
+	uint8_t prev[TK_KEY_MAX], key[TK_KEY_MAX], bad[TK_KEY_MAX];
+	const uint8_t *kn;
+	const char *name;
+	size_t i, klen, plen = 0, nlen, knlen;
+	int hashed;
+
+	memcpy(path, "/q/", 3);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		/* 'z' for the shorter, 'a' for the longer: length comes first */
+		memset(path + 3, i % 2 ? 'a' : 'z', c[i].n);
+		klen = tk_node_key(hk, path, 3 + c[i].n, key, &name, &nlen, &hashed);
+		CHECK_EQ_INT(klen, c[i].klen);
+		CHECK(klen <= TK_KEY_MAX);
+		CHECK_EQ_INT(hashed, c[i].kind);
+		CHECK_EQ_INT(nlen, c[i].n);
+		CHECK_EQ_INT(tk_key_name(key, klen, &kn, &knlen), c[i].kind);
+		if (c[i].kind == 0) {
+			CHECK_EQ_INT(knlen, c[i].n);
+			CHECK(memcmp(kn, path + 3, knlen) == 0);
+			/* a key whose length bytes disagree with it is refused */
+			memcpy(bad, key, klen);
+			CHECK_EQ_INT(tk_key_name(bad, klen - 1, &kn, &knlen), -1);
+			CHECK_EQ_INT(tk_key_name(bad, TK_HLEN, &kn, &knlen), -1);
+		} else {
+			CHECK_EQ_INT(key[TK_HLEN], TK_LEN_HASHED);
+		}
+		if (i > 0)
+			CHECK(keycmp(prev, plen, key, klen) < 0);
+		memcpy(prev, key, klen);
+		plen = klen;
+	}
+	/* 240 is the first two-byte length: 0xf0 0xf0; 480 is 0xf1 0xe0 */
+	klen = tk_node_key(hk, path, 3 + 240, key, &name, &nlen, &hashed);
+	CHECK(key[TK_HLEN] == 0xf0 && key[TK_HLEN + 1] == 0xf0);
+	klen = tk_node_key(hk, path, 3 + 480, key, &name, &nlen, &hashed);
+	CHECK(key[TK_HLEN] == 0xf1 && key[TK_HLEN + 1] == 0xe0);
+	/* two-byte spellings of lengths tk_node_key writes in one byte, or
+	 * past TK_NAME_INLINE, are not keys */
+	memset(bad, 'x', sizeof(bad));
+	bad[TK_HLEN] = 0xf0;
+	bad[TK_HLEN + 1] = 10;
+	CHECK_EQ_INT(tk_key_name(bad, TK_HLEN + 2 + 10, &kn, &knlen), -1);
+	bad[TK_HLEN] = 0xf1;
+	bad[TK_HLEN + 1] = 0xe1;
+	CHECK_EQ_INT(tk_key_name(bad, TK_HLEN + 2 + 481, &kn, &knlen), -1);
+}
+
+/* Child listing gives back every name exactly, each once, in shortlex
+ * order: n0 .. n1000, and names at the length boundaries. */
+struct kids { int next; int bad; size_t longs; int nlong; };
+
+static int kid_seq(void *arg, const char *name, size_t len)
+{
+	struct kids *k = arg;
+	char want[32];
+	int n = snprintf(want, sizeof(want), "n%d", k->next);
+
+	if ((size_t)n != len || memcmp(want, name, len) != 0)
+		k->bad++;
+	k->next++;
+	return 0;
+}
+
+static int kid_long(void *arg, const char *name, size_t len)
+{
+	struct kids *k = arg;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (name[i] != (char)('a' + len % 26))
+			k->bad++;
+	/* shortlex: each inline name longer than the one before; hashed
+	 * names after all of them, in their hashes' order */
+	if (len <= k->longs && len <= TK_NAME_INLINE)
+		k->bad++;
+	if (len > k->longs)
+		k->longs = len;
+	k->nlong++;
+	return 0;
+}
+
+static void test_children_exact(void)
+{
+	static const size_t lens[] = { 1, 239, 240, 480, 481, 3000 };
+	static char path[3100];
+	struct treedb t;
+	struct tree_node n;
+	struct kids k = { 0, 0, 0, 0 };
+	MDB_txn *txn;
+	size_t i;
+	int j, len;
+
+	mkenv(&t);
+	CHECK_EQ_INT(mdb_txn_begin(t.env, NULL, 0, &txn), 0);
+	put_kids = 1001;
+	put(&t, txn, "/p", "");
+	for (j = 1000; j >= 0; j--) {	/* any put order: the keys order them */
+		len = snprintf(path, sizeof(path), "/p/n%d", j);
+		CHECK_EQ_INT(len, (int)strlen(path));
+		put(&t, txn, path, "v");
+	}
+	CHECK_EQ_INT(treedb_children(&t, txn, "/p", 2, kid_seq, &k), 0);
+	CHECK_EQ_INT(k.next, 1001);
+	CHECK_EQ_INT(k.bad, 0);
+	CHECK_EQ_INT(treedb_get(&t, txn, "/p/n1000", 8, &n), 0);
+	CHECK_EQ_INT(treedb_descendants(&t, txn, "/p", 2), 1001);
+	put_kids = 6;
+	put(&t, txn, "/q", "");
+	memcpy(path, "/q/", 3);
+	for (i = sizeof(lens) / sizeof(lens[0]); i-- > 0;) {
+		memset(path + 3, 'a' + (int)(lens[i] % 26), lens[i]);
+		path[3 + lens[i]] = '\0';
+		put(&t, txn, path, "L");
+		CHECK_EQ_INT(treedb_get(&t, txn, path, 3 + lens[i], &n), 0);
+	}
+	memset(&k, 0, sizeof(k));
+	CHECK_EQ_INT(treedb_children(&t, txn, "/q", 2, kid_long, &k), 0);
+	CHECK_EQ_INT(k.nlong, 6);
+	CHECK_EQ_INT(k.bad, 0);
+	mdb_txn_abort(txn);
+	rmenv(&t);
+}
+
+/* An env written in an older layout is refused, not misread. */
+static void test_old_format(void)
+{
+	struct treedb t;
+	MDB_txn *txn;
+	MDB_val key = { 6, (void *)"format" }, val;
+	int64_t old = 3;
+
+	mkenv(&t);
+	CHECK_EQ_INT(mdb_txn_begin(t.env, NULL, 0, &txn), 0);
+	val.mv_size = 8;
+	val.mv_data = &old;
+	CHECK_EQ_INT(mdb_put(txn, t.meta, &key, &val, 0), 0);
+	CHECK_EQ_INT(mdb_txn_commit(txn), 0);
+	treedb_close(&t);
+	CHECK_EQ_INT(treedb_open(&t, dir, 1), -1);
+	CHECK_EQ_INT(treedb_open(&t, dir, 0), -1);
+	rmenv(&t);
+}
+
 int main(void)
 {
 	static const struct unit_case cases[] = {
@@ -354,6 +554,10 @@ int main(void)
 		{ "sessions_acls", test_sessions_acls },
 		{ "node_encoding", test_node_encoding },
 		{ "long_paths", test_long_paths },
+		{ "key_order", test_key_order },
+		{ "key_lengths", test_key_lengths },
+		{ "children_exact", test_children_exact },
+		{ "old_format", test_old_format },
 		{ NULL, NULL }
 	};
 	return unit_run("treedb", cases);
