@@ -8,9 +8,10 @@
  * writes it may even damage the env. Both are safe because the txn log
  * (zk-zabd) is the durable record: zk-zabd replays to zk-treed every txn
  * after the tree's last applied zxid, which is stored in the same LMDB txn
- * as the changes, and keeps every log segment, so a removed env is rebuilt
- * from zxid 0. zk-treed calls mdb_env_sync() every second to keep the
- * window short. */
+ * as the changes. A removed or unusable env comes back from zk-treed's
+ * newest snapshot (fsynced copies, zk-treed/snapshot.h) plus the log after
+ * it, or from zxid 0 while no log segment has been purged. zk-treed calls
+ * mdb_env_sync() every second to keep the window short. */
 #include <endian.h>
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include "log.h"
 #include "treedb.h"
 #include "treekey.h"
@@ -205,8 +207,8 @@ int treedb_open(struct treedb *t, const char *dir, int rw)
 		MDB_val hk = { 7, (void *)"hashkey" }, hv;
 
 		if (f != TREEDB_FORMAT) {
-			/* the txn log rebuilds a removed tree: zk-zabd keeps it all */
-			warnx("tree: %s has format %lld, this build reads %d: remove it",
+			/* zk-treed restores a snapshot, or the log rebuilds it */
+			warnx("tree: %s has format %lld, this build reads %d",
 			      dir, (long long)f, TREEDB_FORMAT);
 			goto fail;
 		}
@@ -234,6 +236,23 @@ fail:
 	t->env = NULL;
 	errno = rc;
 	return -1;
+}
+
+int treedb_replaced(struct treedb *t)
+{
+	char path[4200];
+	const char *dir;
+	struct stat a, b;
+	int fd;
+
+	if (!t->env || mdb_env_get_path(t->env, &dir) != 0 ||
+	    mdb_env_get_fd(t->env, &fd) != 0 || fstat(fd, &a) < 0)
+		return 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s/data.mdb", dir) >= sizeof(path))
+		return 0;
+	if (stat(path, &b) < 0)
+		return errno == ENOENT;
+	return a.st_dev != b.st_dev || a.st_ino != b.st_ino;
 }
 
 void treedb_close(struct treedb *t)

@@ -9,6 +9,7 @@
 #include "../../zk-zabd/crc32c.c"
 #include "../../zk-zabd/txnlog.c"
 #include "../../zk-zabd/txnlog_epoch.c"
+#include "../../zk-zabd/txnlog_purge.c"
 #include "unit.h"
 
 static char tmpl[64];
@@ -80,7 +81,7 @@ static void open_ok(struct txnlog *l, const char *dir)
 static void last_seg_path(struct txnlog *l, char *buf, size_t len)
 {
 	char name[64];
-	seg_name(name, sizeof name, l->segs[l->nsegs - 1].first);
+	txnlog_seg_name(name, sizeof name, l->segs[l->nsegs - 1].first);
 	snprintf(buf, len, "%s/%s", l->dir, name);
 }
 
@@ -356,7 +357,7 @@ static void test_corrupt_middle_segment(void)
 	}
 	CHECK(l.nsegs >= 4);
 	first2 = l.segs[1].first;
-	seg_name(name, sizeof name, first2);
+	txnlog_seg_name(name, sizeof name, first2);
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	txnlog_close(&l);
 	fd = open(path, O_RDWR);
@@ -371,7 +372,7 @@ static void test_corrupt_middle_segment(void)
 	CHECK_EQ_INT(read_all(&l, 0, z, 64), first2 - 1);
 	/* segment 2 was emptied, so it is gone; segment 3 is kept aside */
 	CHECK_EQ_INT(l.nsegs, 1);
-	seg_name(name, sizeof name, first2);
+	txnlog_seg_name(name, sizeof name, first2);
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	CHECK(access(path, F_OK) != 0);
 	txnlog_close(&l);
