@@ -238,6 +238,48 @@ fail:
 	return -1;
 }
 
+int treedb_file_applied(const char *path, int64_t *zxid)
+{
+	static const char *const keys[] = { "applied", "format", "hashkey" };
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi meta;
+	MDB_val v[3];
+	int rc, i, ret = -1;
+
+	rc = mdb_env_create(&env);
+	if (rc)
+		return lmdb_fail("env create", rc);
+	/* MDB_NOLOCK: a lone file nobody else opens; no lock file beside it */
+	if ((rc = mdb_env_set_maxdbs(env, 8)) ||
+	    (rc = mdb_env_open(env, path, MDB_RDONLY | MDB_NOSUBDIR | MDB_NOLOCK, 0)) ||
+	    (rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) ||
+	    (rc = mdb_dbi_open(txn, "meta", 0, &meta))) {
+		warnx("tree: %s: %s", path, mdb_strerror(rc));
+		goto out;
+	}
+	for (i = 0; i < 3; i++) {
+		MDB_val k = { strlen(keys[i]), (void *)keys[i] };
+		rc = mdb_get(txn, meta, &k, &v[i]);
+		if (rc) {
+			warnx("tree: %s: meta %s: %s", path, keys[i], mdb_strerror(rc));
+			goto out;
+		}
+	}
+	if (v[0].mv_size != 8 || v[1].mv_size != 8 || get64(v[1].mv_data) != TREEDB_FORMAT ||
+	    v[2].mv_size != 32 || get64(v[0].mv_data) < 0) {
+		warnx("tree: %s: not a tree of format %d", path, TREEDB_FORMAT);
+		goto out;
+	}
+	*zxid = get64(v[0].mv_data);
+	ret = 0;
+out:
+	if (txn)
+		mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return ret;
+}
+
 int treedb_replaced(struct treedb *t)
 {
 	char path[4200];

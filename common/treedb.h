@@ -58,6 +58,10 @@ struct treedb {
 int treedb_open(struct treedb *t, const char *dir, int rw);
 void treedb_close(struct treedb *t);
 
+/* The applied zxid of a lone env file (a snapshot: mdb_env_copy output),
+ * checking that it is a tree of this build's format. 0 or -1 (logged). */
+int treedb_file_applied(const char *path, int64_t *zxid);
+
 /* Readers: 1 if <dir>/data.mdb is gone or is no longer the file this env
  * maps (zk-treed restored a snapshot into place); such an env shows a
  * file nobody writes any more and must be closed and opened again. 0
