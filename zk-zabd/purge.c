@@ -104,8 +104,11 @@ int zab_command(struct daemon *d, const char *cmd, size_t len, char *out, size_t
 		snprintf(out, outlen, "purge: failed (see zk-zabd's log)");
 		return EIO;
 	}
-	snprintf(out, outlen, "oldest_snapshot=0x%" PRIx64 " segments_removed=%d segments=%zu "
-		 "log_from=0x%" PRIx64, (uint64_t)z->snap_oldest, n, z->log.nsegs,
+	/* The purge TREE_SNAPSHOT asked for has usually run already: the
+	 * total says what went. */
+	snprintf(out, outlen, "oldest_snapshot=0x%" PRIx64 " segments_removed=%d "
+		 "segments_purged_total=%" PRIu64 " segments=%zu log_from=0x%" PRIx64,
+		 (uint64_t)z->snap_oldest, n, z->log.segs_purged, z->log.nsegs,
 		 (uint64_t)(z->log.nsegs ? z->log.segs[0].first : 0));
 	return 0;
 }
