@@ -389,6 +389,18 @@ static void treed_status(struct daemon *d, struct json *j)
 	json_int(j, "restored_from_zxid", t->restored_zxid);
 }
 
+/* Txns applied since the newest snapshot, so that restarts do not put the
+ * next one off: the zxid distance within one epoch; across epochs (or
+ * with no snapshot) the counter part of the applied zxid. */
+static uint64_t since_newest(const struct treed *t)
+{
+	int64_t newest = t->snaps.n ? t->snaps.zxid[t->snaps.n - 1] : 0;
+
+	if (newest > 0 && newest <= t->applied && newest >> 32 == t->applied >> 32)
+		return (uint64_t)(t->applied - newest);
+	return (uint64_t)(t->applied & 0xffffffff);
+}
+
 /* Opens the env and reads its applied zxid: 0, or -1 with nothing open. */
 static int tree_try_open(struct treed *t)
 {
@@ -471,6 +483,7 @@ int main(int argc, char **argv)
 	if (snapper_init(&t.snap, t.tree.env, t.dir) < 0)
 		fatalx("cannot use the snapshot dir %s", snapdir);
 	t.purged_ms = -1;
+	t.since_snap = since_newest(&t);
 	jute_buf_init(&t.bodies, 256u << 20);
 	info("tree in %s: applied zxid %" PRIx64, t.dir, (uint64_t)t.applied);
 
