@@ -18,8 +18,6 @@
  * oldest beyond autopurge.snapRetainCount go and TREE_SNAPSHOT{purge}
  * lets zk-zabd drop the log segments only they needed. An env that cannot
  * be opened at start is restored from the newest snapshot. */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,44 +26,8 @@
 #include "apply.h"
 #include "daemon.h"
 #include "log.h"
-#include "snapshot.h"
-#include "treedb.h"
+#include "treed.h"
 #include "txn.h"
-
-#define TREED_BATCH_MAX		1024	/* commits per LMDB write txn */
-#define TREED_SYNC_MS		1000	/* mdb_env_sync period when dirty */
-#define TREED_HELLO_MS		500	/* resend TREE_HELLO while a gap lasts */
-#define TREED_SNAPINFO_MS	5000	/* resend TREE_SNAPSHOT (a restarted zk-zabd) */
-
-struct done {
-	void *frame;		/* the ZAB_COMMIT frame (txn bytes live there) */
-	struct msg msg;
-	int32_t err;
-	int session_txn;
-	size_t body_off, body_len;
-};
-
-struct treed {
-	struct daemon *d;
-	char dir[4096];
-	struct treedb tree;
-	int64_t applied;
-	int gap;			/* a gap was seen and not yet filled */
-	int dirty;			/* commits since the last env sync */
-	struct done batch[TREED_BATCH_MAX];
-	struct jute_buf bodies;
-	uint64_t txns, batches, dups, gaps, hellos, syncs, bad;
-	uint64_t drops, drops_told;	/* TREE_APPLIED that could not leave */
-	int64_t told_ms;
-
-	/* snapshots */
-	struct snapper snap;
-	struct snap_list snaps;
-	uint64_t since_snap;		/* txns applied since the last snapshot began */
-	uint64_t snaps_taken, snap_failures, snaps_purged, purges;
-	int64_t snap_last_zxid, snap_last_ms, restored_zxid;
-	int64_t purged_ms;		/* last autopurge, -1 never */
-};
 
 static void hello(struct treed *t)
 {
@@ -217,121 +179,12 @@ static void treed_inbox(void *arg, int fd, uint32_t events)
 		t->batches++;
 		t->dirty = 1;
 		t->since_snap += (uint64_t)n;
-		if (t->since_snap >= (uint64_t)t->d->conf.snap_count && snapper_start(&t->snap) == 1)
-			t->since_snap = 0;
+		treed_snap_maybe(t);
 	}
 	for (i = 0; i < n; i++) {
 		publish(t, &t->batch[i]);
 		ipc_release(t->batch[i].frame);
 	}
-}
-
-/* Tells zk-zabd which snapshots exist; purge = 1 after a snapshot purge. */
-static void snap_tell(struct treed *t, int purge)
-{
-	struct msg m;
-
-	msg_init(&m, MSG_TREE_SNAPSHOT, P_TREED, 0);
-	MSG_SET(&m, zxid, t->snaps.n ? t->snaps.zxid[t->snaps.n - 1] : 0);
-	MSG_SET(&m, oldest, t->snaps.n ? t->snaps.zxid[0] : 0);
-	if (purge)
-		MSG_SET(&m, purge, 1);
-	if (ipc_send(&t->d->ipc, P_ZABD, &m) < 0)
-		warnx("cannot send TREE_SNAPSHOT to zk-zabd");
-}
-
-static void snap_done(void *arg, int fd, uint32_t events)
-{
-	struct treed *t = arg;
-	int64_t zxid = 0;
-	int k = snapper_done(&t->snap, &zxid);
-
-	(void)fd;
-	(void)events;
-	if (k == 0)
-		return;
-	if (k < 0) {
-		t->snap_failures++;
-		return;
-	}
-	t->snaps_taken++;
-	t->snap_last_zxid = zxid;
-	t->snap_last_ms = loop_now_ms() - t->snap.t0_ms;
-	info("snapshot %s/snap.%016" PRIx64 " taken in %" PRId64 " ms",
-	     t->snap.dir, (uint64_t)zxid, t->snap_last_ms);
-	if (snap_list(t->snap.dirfd, &t->snaps) < 0)
-		t->snaps.n = 0;
-	snap_tell(t, 0);
-}
-
-/* Keeps the newest snapRetainCount snapshots, then has zk-zabd drop the
- * log the deleted ones needed. -1 if the purge failed. */
-static int snap_purge_now(struct treed *t, int *removed)
-{
-	int n;
-
-	*removed = 0;
-	if (snap_list(t->snap.dirfd, &t->snaps) < 0)
-		return -1;
-	n = snap_purge(t->snap.dirfd, &t->snaps, t->d->conf.snap_retain);
-	if (n < 0)
-		return -1;
-	*removed = n;
-	t->snaps_purged += (uint64_t)n;
-	t->purges++;
-	if (n > 0)
-		info("purge: removed %d snapshots, %zu kept", n, t->snaps.n);
-	snap_tell(t, 1);
-	return 0;
-}
-
-static void snapinfo_timer(void *arg)
-{
-	struct treed *t = arg;
-	int64_t every = (int64_t)t->d->conf.purge_hours * 3600 * 1000;
-	int removed;
-
-	if (every > 0 && (t->purged_ms < 0 || loop_now_ms() - t->purged_ms >= every)) {
-		t->purged_ms = loop_now_ms();
-		if (snap_purge_now(t, &removed) < 0)
-			warnx("autopurge failed; trying again in %d hours", t->d->conf.purge_hours);
-		return;
-	}
-	snap_tell(t, 0);
-}
-
-/* zk-ctl commands: "snapshot" starts one now, "purge" runs one purge. */
-static int treed_command(struct daemon *d, const char *cmd, size_t len, char *out,
-			 size_t outlen)
-{
-	struct treed *t = d->ctx;
-	int removed;
-
-	if (len == 8 && memcmp(cmd, "snapshot", 8) == 0) {
-		int k = snapper_start(&t->snap);
-		if (k < 0) {
-			snprintf(out, outlen, "snapshot: cannot start (see zk-treed's log)");
-			return EIO;
-		}
-		if (k == 1)
-			t->since_snap = 0;
-		/* The one running (or just started) is number taken + 1. */
-		snprintf(out, outlen, "%s seq=%" PRIu64 " failures=%" PRIu64,
-			 k ? "started" : "running", t->snaps_taken + 1, t->snap_failures);
-		return 0;
-	}
-	if (len == 5 && memcmp(cmd, "purge", 5) == 0) {
-		if (snap_purge_now(t, &removed) < 0) {
-			snprintf(out, outlen, "purge: failed (see zk-treed's log)");
-			return EIO;
-		}
-		snprintf(out, outlen, "oldest_retained=0x%016" PRIx64 " snapshots_removed=%d "
-			 "snapshots=%zu", (uint64_t)(t->snaps.n ? t->snaps.zxid[0] : 0), removed,
-			 t->snaps.n);
-		return 0;
-	}
-	snprintf(out, outlen, "unknown command (zk-treed knows: snapshot, purge)");
-	return EINVAL;
 }
 
 static void sync_timer(void *arg)
@@ -388,80 +241,6 @@ static void treed_status(struct daemon *d, struct json *j)
 	json_uint(j, "snapshots_purged", t->snaps_purged);
 	json_int(j, "restored_from_zxid", t->restored_zxid);
 }
-
-/* Txns applied since the newest snapshot, so that restarts do not put the
- * next one off: the zxid distance within one epoch; across epochs (or
- * with no snapshot) the counter part of the applied zxid. */
-static uint64_t since_newest(const struct treed *t)
-{
-	int64_t newest = t->snaps.n ? t->snaps.zxid[t->snaps.n - 1] : 0;
-
-	if (newest > 0 && newest <= t->applied && newest >> 32 == t->applied >> 32)
-		return (uint64_t)(t->applied - newest);
-	return (uint64_t)(t->applied & 0xffffffff);
-}
-
-/* Opens the env and reads its applied zxid: 0, or -1 with nothing open. */
-static int tree_try_open(struct treed *t)
-{
-	MDB_txn *r;
-
-	if (treedb_open(&t->tree, t->dir, 1) < 0)
-		return -1;
-	if (treedb_rbegin(&t->tree, &r) < 0) {
-		treedb_close(&t->tree);
-		return -1;
-	}
-	t->applied = treedb_applied(&t->tree, r);
-	mdb_txn_abort(r);
-	if (t->applied < 0) {
-		treedb_close(&t->tree);
-		return -1;
-	}
-	return 0;
-}
-
-/* The env as it is, or, when it is missing or unusable and snapshots
- * exist, the newest snapshot that restores (zk-zabd replays the log after
- * it). With no snapshot a missing env starts fresh, to be rebuilt from
- * the log, which zk-zabd refuses if a purge deleted part of it. */
-static void tree_open(struct treed *t, const char *snapdir)
-{
-	char data[4200];
-	struct stat st;
-	int dfd = open(snapdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	t->snaps.n = 0;
-	if (dfd >= 0) {
-		if (snap_list(dfd, &t->snaps) < 0)
-			fatalx("cannot list the snapshots in %s", snapdir);
-		close(dfd);
-	} else if (errno != ENOENT) {
-		fatal("open %s", snapdir);
-	}
-	daemon_path(data, sizeof data, "%s/data.mdb", t->dir);
-	if (stat(data, &st) == 0 || t->snaps.n == 0) {
-		if (tree_try_open(t) == 0)
-			return;
-		if (t->snaps.n == 0)
-			fatalx("cannot open the tree in %s and there is no snapshot to restore; "
-			       "moving it aside rebuilds it from the txn log if no segment was purged",
-			       t->dir);
-		warnx("tree env %s is unusable: restoring the newest snapshot", t->dir);
-	} else {
-		info("tree env %s has no data.mdb: restoring the newest snapshot", t->dir);
-	}
-	for (size_t i = t->snaps.n; i-- > 0;) {
-		if (snap_restore(snapdir, t->dir, t->snaps.zxid[i]) == 0 && tree_try_open(t) == 0) {
-			t->restored_zxid = t->snaps.zxid[i];
-			return;
-		}
-		warnx("snapshot 0x%016" PRIx64 " did not restore; trying an older one",
-		      (uint64_t)t->snaps.zxid[i]);
-	}
-	fatalx("no snapshot in %s restores the tree", snapdir);
-}
-
 int main(int argc, char **argv)
 {
 	static struct daemon d;
@@ -479,11 +258,11 @@ int main(int argc, char **argv)
 	/* group zk reads the env and writes its lock file */
 	umask(007);
 	daemon_path(snapdir, sizeof snapdir, "%s/" SNAP_DIR, t.dir);
-	tree_open(&t, snapdir);
+	treed_tree_open(&t, snapdir);
 	if (snapper_init(&t.snap, t.tree.env, t.dir) < 0)
 		fatalx("cannot use the snapshot dir %s", snapdir);
 	t.purged_ms = -1;
-	t.since_snap = since_newest(&t);
+	t.since_snap = treed_since_newest(&t);
 	jute_buf_init(&t.bodies, 256u << 20);
 	info("tree in %s: applied zxid %" PRIx64, t.dir, (uint64_t)t.applied);
 
@@ -495,12 +274,12 @@ int main(int argc, char **argv)
 	    loop_add(&d.loop, d.ipc.in_fd, EPOLLIN, treed_inbox, &t) < 0 ||
 	    loop_timer(&d.loop, TREED_SYNC_MS, sync_timer, &t) < 0 ||
 	    loop_timer(&d.loop, TREED_HELLO_MS, hello_timer, &t) < 0 ||
-	    loop_add(&d.loop, t.snap.efd, EPOLLIN, snap_done, &t) < 0 ||
-	    loop_timer(&d.loop, TREED_SNAPINFO_MS, snapinfo_timer, &t) < 0)
+	    loop_add(&d.loop, t.snap.efd, EPOLLIN, treed_snap_done, &t) < 0 ||
+	    loop_timer(&d.loop, TREED_SNAPINFO_MS, treed_snapinfo_timer, &t) < 0)
 		fatal("event loop registration");
 	snprintf(d.state, sizeof d.state, "applying");
 	hello(&t);		/* zk-zabd replays what we lack */
-	snap_tell(&t, 0);
+	treed_snap_tell(&t, 0);
 	daemon_ready(&d);
 	sync_timer(&t);
 	return daemon_run(&d);
