@@ -4,7 +4,8 @@
 #   - zk-treed writes a snapshot every snapCount txns (snap.<zxid>, whole);
 #   - `zk-ctl purge` keeps the newest autopurge.snapRetainCount snapshots
 #     and zk-zabd deletes the log segments only the deleted ones needed;
-#     what the retained ones need stays;
+#     what the retained ones need stays; autopurge.purgeInterval does the
+#     same on its own;
 #   - kill -9 of the node and its tree env's data.mdb removed: the tree
 #     comes back from the newest snapshot plus the log after it, with every
 #     acknowledged write;
@@ -175,6 +176,28 @@ test_restore_from_snapshot_after_kill9() {
 	assertTrue "not restored from a snapshot" "at_least zk-treed restored_from_zxid $((16#$newest))"
 	timeout 120 "$ZK_PY" "$PYDIR/verify.py" "$ZK_CONNECT" "$PYDIR/acks"
 	assertTrue "an acknowledged write is missing after the restore" $?
+}
+
+# autopurge.purgeInterval: the first purge runs a few seconds after start,
+# then every purgeInterval hours.
+test_autopurge() {
+	local segs_before
+	write_acked 3000 /s3
+	assertTrue "writer" $?
+	wait_for 20 at_least zk-treed snapshots $((RETAIN + 1))
+	assertTrue "need more than $RETAIN snapshots: $(snap_names | wc -l)" $?
+	segs_before=$(seg_names | wc -l)
+	echo "autopurge.purgeInterval=1" >>"$(zk_cfg 1)"
+	"$ZK_CLUSTER" kill -d "$ZK_DIR" 1 >/dev/null 2>&1
+	"$ZK_CLUSTER" start -d "$ZK_DIR" 1 >/dev/null 2>&1
+	assertTrue "node did not come back" $?
+	wait_for 20 at_least zk-treed snapshot_purges 1
+	assertTrue "no autopurge" $?
+	assertEquals "snapshots after autopurge" $RETAIN "$(snap_names | wc -l)"
+	wait_for 10 at_least zk-zabd segments_purged 1
+	assertTrue "autopurge left the log ($segs_before segments)" $?
+	timeout 120 "$ZK_PY" "$PYDIR/verify.py" "$ZK_CONNECT" "$PYDIR/acks"
+	assertTrue "an acknowledged write is missing after the autopurge" $?
 }
 
 test_purged_log_refuses_a_fresh_tree() {
