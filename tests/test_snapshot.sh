@@ -9,6 +9,8 @@
 #   - kill -9 of the node and its tree env's data.mdb removed: the tree
 #     comes back from the newest snapshot plus the log after it, with every
 #     acknowledged write;
+#   - the same with only zk-treed restarted: the other daemons, which map
+#     the env read-only, notice the new file and restart on it;
 #   - with the snapshots gone too, zk-zabd refuses to replay a fresh tree
 #     over a purged log (it names the zxids) instead of skipping txns.
 
@@ -174,6 +176,27 @@ test_restore_from_snapshot_after_kill9() {
 	"$ZK_CLUSTER" start -d "$ZK_DIR" 1 >/dev/null 2>&1
 	assertTrue "node did not come back" $?
 	assertTrue "not restored from a snapshot" "at_least zk-treed restored_from_zxid $((16#$newest))"
+	timeout 120 "$ZK_PY" "$PYDIR/verify.py" "$ZK_CONNECT" "$PYDIR/acks"
+	assertTrue "an acknowledged write is missing after the restore" $?
+}
+
+# Only zk-treed restarts and restores, under the other daemons' feet: they
+# see that data.mdb is a new file and restart on it (runit).
+test_restore_with_readers_running() {
+	local newest gw_pid
+	write_acked 1500 /s4
+	assertTrue "writer" $?
+	newest=$(snap_names | tail -n 1 | sed 's/^snap\.//')
+	gw_pid=$(zk_daemon_pid 1 zk-gw)
+	rm -f "$TREE/data.mdb"
+	"$ZK_CLUSTER" kill -d "$ZK_DIR" 1 zk-treed >/dev/null 2>&1
+	assertTrue "kill zk-treed" $?
+	wait_for 20 at_least zk-treed restored_from_zxid $((16#$newest))
+	assertTrue "zk-treed did not restore snapshot 0x$newest" $?
+	wait_for 20 test "$(zk_daemon_pid 1 zk-gw)" != "$gw_pid"
+	assertTrue "zk-gw did not restart on the restored env" $?
+	wait_for 20 zk_status 1
+	assertTrue "node not up after the restore" $?
 	timeout 120 "$ZK_PY" "$PYDIR/verify.py" "$ZK_CONNECT" "$PYDIR/acks"
 	assertTrue "an acknowledged write is missing after the restore" $?
 }
