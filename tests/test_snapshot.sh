@@ -105,6 +105,12 @@ at_least() {
 	[ "$(field "$1" "$2")" -ge "$3" ] 2>/dev/null
 }
 
+pid_changed() {
+	local p
+	p=$(zk_daemon_pid 1 "$1")
+	[ -n "$p" ] && [ "$p" != "$2" ]
+}
+
 snap_names() {
 	ls "$SNAPS" 2>/dev/null | grep -E '^snap\.[0-9a-f]{16}$' | sort
 }
@@ -193,7 +199,7 @@ test_restore_with_readers_running() {
 	assertTrue "kill zk-treed" $?
 	wait_for 20 at_least zk-treed restored_from_zxid $((16#$newest))
 	assertTrue "zk-treed did not restore snapshot 0x$newest" $?
-	wait_for 20 test "$(zk_daemon_pid 1 zk-gw)" != "$gw_pid"
+	wait_for 20 pid_changed zk-gw "$gw_pid"
 	assertTrue "zk-gw did not restart on the restored env" $?
 	wait_for 20 zk_status 1
 	assertTrue "node not up after the restore" $?
