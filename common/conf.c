@@ -67,14 +67,20 @@ static const struct conf_key conf_keys[] = {
 	  F(container_max_per_min) },
 	{ "znode.container.maxNeverUsedIntervalMs", CT_LONG, 0, LONG_MAX, 0, NULL,
 	  F(container_never_used_ms) },
+	/* Snapshots and purge (zk-treed snapshots its env, zk-zabd purges
+	 * the txn log): Apache's names, defaults and units. */
+	{ "snapCount", CT_INT, 2, INT_MAX, 100000, NULL, F(snap_count) },
+	{ "autopurge.snapRetainCount", CT_INT, 1, 1000000, 3, NULL, F(snap_retain) },
+	{ "autopurge.purgeInterval", CT_INT, 0, 876000, 0, NULL, F(purge_hours) },
+	/* Apache's zookeeper.txnLogSizeLimitInKb; -1 or 0: our 64 MiB. */
+	{ "txnLogSizeLimitInKb", CT_LONG, -1, 4L << 20, -1, NULL, F(txnlog_kb) },
 };
 #define NKEYS (sizeof conf_keys / sizeof conf_keys[0])
 
 /* Real Apache ZooKeeper keys that zk accepts and ignores. A name ending in
  * '.' matches every key with that prefix. */
 static const char *const conf_ignored[] = {
-	"autopurge.", "snapCount", "snapSizeLimitInKb", "txnLogSizeLimitInKb",
-	"preAllocSize", "globalOutstandingLimit", "admin.", "standaloneEnabled",
+	"snapSizeLimitInKb", "preAllocSize", "globalOutstandingLimit", "admin.", "standaloneEnabled",
 	"reconfigEnabled", "electionAlg", "electionPortBindRetry", "leaderServes",
 	"cnxTimeout", "quorumListenOnAllIPs", "syncEnabled", "secureClientPort",
 	"secureClientPortAddress", "metricsProvider.", "authProvider.", "ssl.",
@@ -541,6 +547,12 @@ static int conf_finish(struct conf_parse *p)
 	if (c->min_session_timeout > c->max_session_timeout)
 		return conf_fail(p, "maxSessionTimeout", "%d is less than minSessionTimeout %d",
 				 c->max_session_timeout, c->min_session_timeout);
+	/* As Apache: fewer than 3 retained snapshots is raised to 3. */
+	if (c->snap_retain < 3) {
+		warnx("%s: autopurge.snapRetainCount: %d is below the minimum 3: using 3",
+		      p->file, c->snap_retain);
+		c->snap_retain = 3;
+	}
 	if (conf_myid(p) < 0)
 		return -1;
 	if (c->nservers >= 2) {

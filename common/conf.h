@@ -4,8 +4,9 @@
  * dataDir, dataLogDir, clientPort, clientPortAddress, maxClientCnxns,
  * minSessionTimeout, maxSessionTimeout, server.N, 4lw.commands.whitelist,
  * jute.maxbuffer); myid comes from <dataDir>/myid. Our own keys: ipcDir,
- * logLevel, user.<daemon>, sandbox; extendedTypesEnabled and znode.container.*
- * (Java system properties in Apache). Apache keys we do not implement are
+ * logLevel, user.<daemon>, sandbox; extendedTypesEnabled, znode.container.*
+ * and txnLogSizeLimitInKb (Java system properties in Apache). snapCount and
+ * autopurge.* keep Apache's meaning. Apache keys we do not implement are
  * accepted with a warning; any other key is an error. */
 #ifndef ZK_CONF_H
 #define ZK_CONF_H
@@ -52,6 +53,15 @@ struct zk_conf {
 	int container_check_ms;		/* znode.container.checkIntervalMs, default 60000 */
 	int container_max_per_min;	/* znode.container.maxPerMinute, default 10000 */
 	long container_never_used_ms;	/* znode.container.maxNeverUsedIntervalMs, default 0 */
+	/* zk-treed snapshots its env every snapCount applied txns; every
+	 * autopurge.purgeInterval hours (0 = never) it keeps the newest
+	 * autopurge.snapRetainCount snapshots (at least 3) and zk-zabd drops
+	 * the log segments those no longer need. txnLogSizeLimitInKb: a new
+	 * log segment starts past this size (<= 0: 64 MiB). */
+	int snap_count;			/* snapCount, default 100000 */
+	int snap_retain;		/* autopurge.snapRetainCount, default 3, min 3 */
+	int purge_hours;		/* autopurge.purgeInterval, default 0 = off */
+	long txnlog_kb;			/* txnLogSizeLimitInKb, default -1 */
 };
 
 /* Reads path into c. Returns 0, or -1 with err = "file:line: key: what is

@@ -259,6 +259,15 @@ static void on_ctl(void *arg, int fd, uint32_t ev)
 		return;
 	if (m.type == MSG_CTL_STATUS) {
 		status_reply(d);
+	} else if (m.type == MSG_CTL_COMMAND && d->on_command) {
+		char out[1024] = "";
+		int err = d->on_command(d, (const char *)m.text.p, m.text.len, out, sizeof out);
+
+		msg_init(&r, MSG_CTL_DONE, d->id, m.corr);
+		MSG_SET(&r, err, err);
+		MSG_SET_BYTES(&r, text, out, strnlen(out, sizeof out - 1));
+		if (ipc_ctl_reply(&d->ipc, &r) < 0)
+			warnx("control: cannot send the answer to a command");
 	} else {
 		msg_init(&r, MSG_CTL_DONE, d->id, m.corr);
 		MSG_SET(&r, err, -6);

@@ -38,6 +38,12 @@ struct daemon {
 	void (*on_msg)(struct daemon *d, const struct msg *m);
 	/* Adds this daemon's own keys to the status object (may be NULL). */
 	void (*on_status)(struct daemon *d, struct json *j);
+	/* Runs a zk-ctl command (CTL_COMMAND text, len bytes, not
+	 * NUL-terminated) and writes a one-line answer into out (outlen
+	 * bytes). Returns 0 done, or an error code > 0 (the answer says why).
+	 * NULL: every command is unknown. */
+	int (*on_command)(struct daemon *d, const char *cmd, size_t len,
+			  char *out, size_t outlen);
 	void *ctx;			/* the daemon's own state */
 };
 

@@ -8,9 +8,10 @@
  * writes it may even damage the env. Both are safe because the txn log
  * (zk-zabd) is the durable record: zk-zabd replays to zk-treed every txn
  * after the tree's last applied zxid, which is stored in the same LMDB txn
- * as the changes, and keeps every log segment, so a removed env is rebuilt
- * from zxid 0. zk-treed calls mdb_env_sync() every second to keep the
- * window short. */
+ * as the changes. A removed or unusable env comes back from zk-treed's
+ * newest snapshot (fsynced copies, zk-treed/snapshot.h) plus the log after
+ * it, or from zxid 0 while no log segment has been purged. zk-treed calls
+ * mdb_env_sync() every second to keep the window short. */
 #include <endian.h>
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include "log.h"
 #include "treedb.h"
 #include "treekey.h"
@@ -206,8 +208,8 @@ int treedb_open(struct treedb *t, const char *dir, int rw)
 		MDB_val hk = { 7, (void *)"hashkey" }, hv;
 
 		if (f != TREEDB_FORMAT) {
-			/* the txn log rebuilds a removed tree: zk-zabd keeps it all */
-			warnx("tree: %s has format %lld, this build reads %d: remove it",
+			/* zk-treed restores a snapshot, or the log rebuilds it */
+			warnx("tree: %s has format %lld, this build reads %d",
 			      dir, (long long)f, TREEDB_FORMAT);
 			goto fail;
 		}
@@ -235,6 +237,65 @@ fail:
 	t->env = NULL;
 	errno = rc;
 	return -1;
+}
+
+int treedb_file_applied(const char *path, int64_t *zxid)
+{
+	static const char *const keys[] = { "applied", "format", "hashkey" };
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi meta;
+	MDB_val v[3];
+	int rc, i, ret = -1;
+
+	rc = mdb_env_create(&env);
+	if (rc)
+		return lmdb_fail("env create", rc);
+	/* MDB_NOLOCK: a lone file nobody else opens; no lock file beside it */
+	if ((rc = mdb_env_set_maxdbs(env, 8)) ||
+	    (rc = mdb_env_open(env, path, MDB_RDONLY | MDB_NOSUBDIR | MDB_NOLOCK, 0)) ||
+	    (rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) ||
+	    (rc = mdb_dbi_open(txn, "meta", 0, &meta))) {
+		warnx("tree: %s: %s", path, mdb_strerror(rc));
+		goto out;
+	}
+	for (i = 0; i < 3; i++) {
+		MDB_val k = { strlen(keys[i]), (void *)keys[i] };
+		rc = mdb_get(txn, meta, &k, &v[i]);
+		if (rc) {
+			warnx("tree: %s: meta %s: %s", path, keys[i], mdb_strerror(rc));
+			goto out;
+		}
+	}
+	if (v[0].mv_size != 8 || v[1].mv_size != 8 || get64(v[1].mv_data) != TREEDB_FORMAT ||
+	    v[2].mv_size != 32 || get64(v[0].mv_data) < 0) {
+		warnx("tree: %s: not a tree of format %d", path, TREEDB_FORMAT);
+		goto out;
+	}
+	*zxid = get64(v[0].mv_data);
+	ret = 0;
+out:
+	if (txn)
+		mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return ret;
+}
+
+int treedb_replaced(struct treedb *t)
+{
+	char path[4200];
+	const char *dir;
+	struct stat a, b;
+	int fd;
+
+	if (!t->env || mdb_env_get_path(t->env, &dir) != 0 ||
+	    mdb_env_get_fd(t->env, &fd) != 0 || fstat(fd, &a) < 0)
+		return 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s/data.mdb", dir) >= sizeof(path))
+		return 0;
+	if (stat(path, &b) < 0)
+		return errno == ENOENT;
+	return a.st_dev != b.st_dev || a.st_ino != b.st_ino;
 }
 
 void treedb_close(struct treedb *t)

@@ -59,6 +59,16 @@ struct treedb {
 int treedb_open(struct treedb *t, const char *dir, int rw);
 void treedb_close(struct treedb *t);
 
+/* The applied zxid of a lone env file (a snapshot: mdb_env_copy output),
+ * checking that it is a tree of this build's format. 0 or -1 (logged). */
+int treedb_file_applied(const char *path, int64_t *zxid);
+
+/* Readers: 1 if <dir>/data.mdb is gone or is no longer the file this env
+ * maps (zk-treed restored a snapshot into place); such an env shows a
+ * file nobody writes any more and must be closed and opened again. 0
+ * otherwise (also when it cannot tell). One stat(). */
+int treedb_replaced(struct treedb *t);
+
 /* Drops this process's page-table references to the map (madvise
  * MADV_DONTNEED on the shared mapping): the pages stay in the page cache,
  * data pointers stay valid and the next touch maps a page again. For

@@ -115,12 +115,17 @@ test_ensemble_needs_myid() {
 
 test_ignored_apache_key_warns() {
 	local f out rc
-	f=$(cfg ign "autopurge.purgeInterval=1" "snapCount=10000")
+	f=$(cfg ign "snapSizeLimitInKb=1" "preAllocSize=10000")
 	out=$("$ZK_BIN/zk-gw" -n -c "$f" 2>&1)
 	rc=$?
 	assertEquals "ignored keys are not errors: $out" 0 "$rc"
-	assertContains "$out" "$f:2: autopurge.purgeInterval: ignored (not implemented)"
-	assertContains "$out" "$f:3: snapCount: ignored (not implemented)"
+	assertContains "$out" "$f:2: snapSizeLimitInKb: ignored (not implemented)"
+	assertContains "$out" "$f:3: preAllocSize: ignored (not implemented)"
+	# snapCount and autopurge.* are implemented: no warning
+	f=$(cfg snap "autopurge.purgeInterval=1" "snapCount=10000")
+	out=$("$ZK_BIN/zk-gw" -n -c "$f" 2>&1)
+	assertEquals "snapshot keys: $out" 0 $?
+	assertNotContains "$out" "ignored"
 }
 
 test_our_keys() {

@@ -1,5 +1,6 @@
 /* zk-ctl: inspect and control the daemons of one node over their control
- * sockets, and write the node's supervision files (mkservice). */
+ * sockets (status, purge, snapshot), and write the node's supervision
+ * files (mkservice). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,9 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: zk-ctl [-c zoo.cfg] status [DAEMON] [--json]\n"
+		"       zk-ctl [-c zoo.cfg] purge      (keep the newest autopurge.snapRetainCount\n"
+		"                                    snapshots and the txn log they need)\n"
+		"       zk-ctl [-c zoo.cfg] snapshot   (zk-treed snapshots the tree now)\n"
 		"       zk-ctl mkservice -c zoo.cfg -o DIR\n"
 		"DAEMON: zk-electd zk-zabd zk-treed zk-sessiond zk-gw (or without zk-)\n"
 		"status exits 0 when every daemon asked answers, 1 if one is down, 2 on usage or config errors\n");
@@ -41,6 +45,10 @@ int main(int argc, char **argv)
 		usage();
 	if (strcmp(argv[i], "status") == 0)
 		return status_main(cfg, argc - i, argv + i);
+	if (strcmp(argv[i], "purge") == 0)
+		return purge_main(cfg, argc - i, argv + i);
+	if (strcmp(argv[i], "snapshot") == 0)
+		return snapshot_main(cfg, argc - i, argv + i);
 	if (strcmp(argv[i], "mkservice") == 0) {
 		/* "zk-ctl -c FILE mkservice -o DIR" is accepted too. */
 		char *av[8];

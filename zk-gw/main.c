@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include "gw.h"
 #include "log.h"
+#include "treedb.h"
 
 struct gw gw;
 
@@ -26,10 +27,15 @@ static void gw_status(struct daemon *d, struct json *j)
 	json_int(j, "tree_open", gw.tree != NULL);
 }
 
-/* The tree env appears when zk-treed first starts: retry until it does. */
+/* The tree env appears when zk-treed first starts: retry until it does.
+ * When zk-treed restores a snapshot over it, the file we map is no longer
+ * written: exit, and the supervisor starts us on the new one (clients
+ * reconnect and keep their sessions). */
 static void tree_timer(void *arg)
 {
 	(void)arg;
+	if (gw.tree && treedb_replaced(gw.tree))
+		fatalx("tree env was replaced (restored from a snapshot): exiting to open the new one");
 	if (gw.tree)
 		return;
 	if (tree_open() == 0) {

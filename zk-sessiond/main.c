@@ -273,6 +273,11 @@ static void reconcile_timer(void *arg)
 	struct sessiond *s = arg;
 	int64_t now = loop_now_ms();
 
+	/* zk-treed restored a snapshot over the env: ours is a dead file;
+	 * the supervisor restarts us on the new one (timers are rebuilt). */
+	if (s->tree_open && treedb_replaced(&s->tree))
+		fatalx("tree env %s was replaced (restored from a snapshot): exiting to open the new one",
+		       s->treedir);
 	if (s->tree_open && now - s->last_reconcile < RECONCILE_MS)
 		return;
 	s->last_reconcile = now;

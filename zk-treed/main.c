@@ -11,7 +11,13 @@
  * (zxid <= applied: ignored) or follows a gap (lost message, zk-zabd
  * restart): we drop it and say TREE_HELLO{applied}, and zk-zabd replays
  * from there. The env is opened MDB_NOSYNC (see common/treedb.c); a timer
- * syncs it so that the replay after a machine crash stays short. */
+ * syncs it so that the replay after a machine crash stays short.
+ *
+ * Snapshots (snapshot.h): every snapCount applied txns a thread copies the
+ * env; every autopurge.purgeInterval hours (or on `zk-ctl purge`) the
+ * oldest beyond autopurge.snapRetainCount go and TREE_SNAPSHOT{purge}
+ * lets zk-zabd drop the log segments only they needed. An env that cannot
+ * be opened at start is restored from the newest snapshot. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,34 +26,8 @@
 #include "apply.h"
 #include "daemon.h"
 #include "log.h"
-#include "treedb.h"
+#include "treed.h"
 #include "txn.h"
-
-#define TREED_BATCH_MAX		1024	/* commits per LMDB write txn */
-#define TREED_SYNC_MS		1000	/* mdb_env_sync period when dirty */
-#define TREED_HELLO_MS		500	/* resend TREE_HELLO while a gap lasts */
-
-struct done {
-	void *frame;		/* the ZAB_COMMIT frame (txn bytes live there) */
-	struct msg msg;
-	int32_t err;
-	int session_txn;
-	size_t body_off, body_len;
-};
-
-struct treed {
-	struct daemon *d;
-	char dir[4096];
-	struct treedb tree;
-	int64_t applied;
-	int gap;			/* a gap was seen and not yet filled */
-	int dirty;			/* commits since the last env sync */
-	struct done batch[TREED_BATCH_MAX];
-	struct jute_buf bodies;
-	uint64_t txns, batches, dups, gaps, hellos, syncs, bad;
-	uint64_t drops, drops_told;	/* TREE_APPLIED that could not leave */
-	int64_t told_ms;
-};
 
 static void hello(struct treed *t)
 {
@@ -198,6 +178,8 @@ static void treed_inbox(void *arg, int fd, uint32_t events)
 			fatalx("tree: commit: %s", mdb_strerror(rc));
 		t->batches++;
 		t->dirty = 1;
+		t->since_snap += (uint64_t)n;
+		treed_snap_maybe(t);
 	}
 	for (i = 0; i < n; i++) {
 		publish(t, &t->batch[i]);
@@ -248,14 +230,23 @@ static void treed_status(struct daemon *d, struct json *j)
 	json_uint(j, "syncs", t->syncs);
 	json_uint(j, "misfits", t->bad);
 	json_uint(j, "applied_drops", t->drops);
+	json_uint(j, "snapshots_taken", t->snaps_taken);
+	json_uint(j, "snapshot_failures", t->snap_failures);
+	json_int(j, "snapshot_running", t->snap.running);
+	json_int(j, "snapshot_last_zxid", t->snap_last_zxid);
+	json_int(j, "snapshot_last_ms", t->snap_last_ms);
+	json_uint(j, "snapshots", t->snaps.n);
+	json_int(j, "snapshot_oldest_zxid", t->snaps.n ? t->snaps.zxid[0] : 0);
+	json_uint(j, "snapshot_purges", t->purges);
+	json_uint(j, "snapshots_purged", t->snaps_purged);
+	json_int(j, "restored_from_zxid", t->restored_zxid);
 }
-
 int main(int argc, char **argv)
 {
 	static struct daemon d;
 	static struct treed t;
 	const char *rw[2];
-	MDB_txn *r;
+	char snapdir[4200];
 
 	daemon_init(&d, P_TREED, argc, argv);
 	t.d = &d;
@@ -266,27 +257,29 @@ int main(int argc, char **argv)
 	daemon_lockdown(&d, rw, NULL);
 	/* group zk reads the env and writes its lock file */
 	umask(007);
-	if (treedb_open(&t.tree, t.dir, 1) < 0)
-		fatalx("cannot open the tree in %s", t.dir);
-	if (treedb_rbegin(&t.tree, &r) < 0)
-		fatalx("cannot read the tree");
-	t.applied = treedb_applied(&t.tree, r);
-	mdb_txn_abort(r);
-	if (t.applied < 0)
-		fatalx("cannot read the tree's applied zxid");
+	daemon_path(snapdir, sizeof snapdir, "%s/" SNAP_DIR, t.dir);
+	treed_tree_open(&t, snapdir);
+	if (snapper_init(&t.snap, t.tree.env, t.dir) < 0)
+		fatalx("cannot use the snapshot dir %s", snapdir);
+	t.purged_ms = -1;
+	t.since_snap = treed_since_newest(&t);
 	jute_buf_init(&t.bodies, 256u << 20);
 	info("tree in %s: applied zxid %" PRIx64, t.dir, (uint64_t)t.applied);
 
 	d.ctx = &t;
 	d.on_status = treed_status;
+	d.on_command = treed_command;
 	daemon_open_ipc(&d);
 	if (loop_del(&d.loop, d.ipc.in_fd) < 0 ||
 	    loop_add(&d.loop, d.ipc.in_fd, EPOLLIN, treed_inbox, &t) < 0 ||
 	    loop_timer(&d.loop, TREED_SYNC_MS, sync_timer, &t) < 0 ||
-	    loop_timer(&d.loop, TREED_HELLO_MS, hello_timer, &t) < 0)
+	    loop_timer(&d.loop, TREED_HELLO_MS, hello_timer, &t) < 0 ||
+	    loop_add(&d.loop, t.snap.efd, EPOLLIN, treed_snap_done, &t) < 0 ||
+	    loop_timer(&d.loop, TREED_SNAPINFO_MS, treed_snapinfo_timer, &t) < 0)
 		fatal("event loop registration");
 	snprintf(d.state, sizeof d.state, "applying");
 	hello(&t);		/* zk-zabd replays what we lack */
+	treed_snap_tell(&t, 0);
 	daemon_ready(&d);
 	sync_timer(&t);
 	return daemon_run(&d);

@@ -44,6 +44,11 @@ static void zabd_status(struct daemon *d, struct json *j)
 	json_uint(j, "reaper_passes", z->reaper.passes);
 	json_uint(j, "reaper_scanned", z->reaper.scanned);
 	json_uint(j, "reaper_deletes", z->reaped);
+	json_int(j, "snapshot_oldest_zxid", z->snap_oldest);
+	json_int(j, "snapshot_newest_zxid", z->snap_newest);
+	json_uint(j, "log_purges", l->purges);
+	json_uint(j, "segments_purged", l->segs_purged);
+	json_int(j, "log_purged_zxid", l->purged);
 }
 
 int main(int argc, char **argv)
@@ -78,6 +83,7 @@ int main(int argc, char **argv)
 
 	d.ctx = &z;
 	d.on_status = zabd_status;
+	d.on_command = zab_command;
 	daemon_open_ipc(&d);
 	/* Read the inbox ourselves: the end of a burst is when we sync. */
 	if (loop_del(&d.loop, d.ipc.in_fd) < 0 ||

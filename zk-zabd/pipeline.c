@@ -54,9 +54,12 @@ int zab_start(struct zabd *z)
 		warnx("txn log: %s", err);
 		return -1;
 	}
-	info("txn log %s: %" PRIu64 " records, last zxid 0x%" PRIx64 "%s",
+	if (z->d->conf.txnlog_kb > 0)
+		z->log.seg_max = (size_t)z->d->conf.txnlog_kb << 10;
+	info("txn log %s: %" PRIu64 " records, last zxid 0x%" PRIx64 "%s%s",
 	     z->logdir, z->log.found_records, (uint64_t)z->log.last_zxid,
-	     z->log.bad_tail ? " (bad tail cut)" : "");
+	     z->log.bad_tail ? " (bad tail cut)" : "",
+	     z->log.purged ? " (purged: starts after a snapshot)" : "");
 	if (txnlog_epoch_read(&z->log, &cur, &acc) < 0)
 		return -1;
 	/* A standalone node starts at epoch 1; the log's own epoch wins if
@@ -127,6 +130,7 @@ int zab_open_tree(struct zabd *z)
 	if (applied < 0)
 		return -1;
 	if (!z->tree_seen) {
+		zab_check_gap(z, applied);
 		z->tree_seen = 1;
 		if (applied > z->log.last_zxid)
 			warnx("tree zxid 0x%" PRIx64 " is past the txn log's 0x%" PRIx64,
@@ -164,6 +168,11 @@ void zab_tree_timer(void *arg)
 {
 	struct zabd *z = arg;
 
+	/* zk-treed restored a snapshot over the env: this one is a file
+	 * nobody writes any more; prep's view of it must not go on. */
+	if (z->tree_open && treedb_replaced(&z->tree))
+		fatalx("tree env %s was replaced (restored from a snapshot): exiting to open the new one",
+		       z->treedir);
 	if (!z->prep)
 		zab_open_tree(z);
 }
@@ -252,11 +261,26 @@ int zab_submit(struct zabd *z, const struct prep_req *r, int32_t origin, uint64_
 	return 0;
 }
 
+void zab_check_gap(struct zabd *z, int64_t applied)
+{
+	if (!txnlog_gap(&z->log, applied))
+		return;
+	/* Replaying from later would skip txns, from earlier is impossible:
+	 * the tree needs a newer snapshot (zk-treed restores its newest) or
+	 * the purged segments back. */
+	fatalx("tree at zxid 0x%" PRIx64 " cannot be replayed: the txn log was purged "
+	       "up to 0x%" PRIx64 " (first kept segment starts at 0x%" PRIx64 "); "
+	       "restore a snapshot at or after 0x%" PRIx64 " into the tree env",
+	       (uint64_t)applied, (uint64_t)z->log.purged,
+	       (uint64_t)(z->log.nsegs ? z->log.segs[0].first : 0), (uint64_t)z->log.purged);
+}
+
 void zab_on_hello(struct zabd *z, int64_t zxid)
 {
 	int64_t now = loop_now_ms();
 
 	z->hellos++;
+	zab_check_gap(z, zxid);
 	/* zk-treed says hello once per gap it sees; one rewind answers all
 	 * the hellos a burst of lost commits causes. */
 	if (zxid == z->hello_zxid && now - z->hello_ms < HELLO_QUIET_MS)
@@ -371,6 +395,9 @@ void zab_inbox(void *arg, int fd, uint32_t events)
 			break;
 		case MSG_TREE_HELLO:
 			zab_on_hello(z, m.zxid);
+			break;
+		case MSG_TREE_SNAPSHOT:
+			zab_on_snapshot(z, &m);
 			break;
 		default:
 			warnx("unexpected %s from %s", msg_type_name(m.type),

@@ -57,7 +57,7 @@ static uint32_t rec_crc(const uint8_t *hdr, const uint8_t *payload, size_t len)
 	return crc32c(c, payload, len);
 }
 
-static void seg_name(char *buf, size_t len, int64_t first)
+void txnlog_seg_name(char *buf, size_t len, int64_t first)
 {
 	snprintf(buf, len, SEG_PREFIX "%016" PRIx64, (uint64_t)first);
 }
@@ -81,7 +81,7 @@ static int seg_add(struct txnlog *l, int64_t first)
 		l->segs = s;
 		l->segcap = n;
 	}
-	l->segs[l->nsegs++] = (struct txnlog_seg){ first, 0 };
+	l->segs[l->nsegs++] = (struct txnlog_seg){ first, 0, 0 };
 	return 0;
 }
 
@@ -124,7 +124,7 @@ static int iter_open_seg(struct txnlog_iter *it)
 {
 	char name[64];
 
-	seg_name(name, sizeof name, it->l->segs[it->seg].first);
+	txnlog_seg_name(name, sizeof name, it->l->segs[it->seg].first);
 	it->fd = openat(it->l->dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (it->fd < 0) {
 		warn("txnlog: open %s/%s", it->l->dir, name);
@@ -261,6 +261,8 @@ static int scan_seg(struct txnlog *l, size_t i, int64_t *last, int *bad)
 		l->found_records++;
 	}
 	l->segs[i].end = it.off + (off_t)it.pos;
+	if (l->segs[i].end > 0)
+		l->segs[i].last = *last;
 	if (*bad)
 		l->dropped_bytes += (uint64_t)(st.st_size - l->segs[i].end);
 	rc = 0;
@@ -335,7 +337,7 @@ static int set_aside(struct txnlog *l, size_t i)
 {
 	char name[64], bad[80];
 
-	seg_name(name, sizeof name, l->segs[i].first);
+	txnlog_seg_name(name, sizeof name, l->segs[i].first);
 	snprintf(bad, sizeof bad, "%s.bad", name);
 	if (renameat(l->dirfd, name, l->dirfd, bad) < 0) {
 		warn("txnlog: rename %s/%s", l->dir, name);
@@ -351,7 +353,7 @@ static int open_last(struct txnlog *l, char *err, size_t errlen)
 	char name[64];
 	struct stat st;
 
-	seg_name(name, sizeof name, s->first);
+	txnlog_seg_name(name, sizeof name, s->first);
 	l->fd = openat(l->dirfd, name, O_RDWR | O_CLOEXEC);
 	if (l->fd < 0 || fstat(l->fd, &st) < 0) {
 		snprintf(err, errlen, "%s/%s: %s", l->dir, name, strerror(errno));
@@ -416,7 +418,7 @@ int txnlog_open(struct txnlog *l, const char *dir, char *err, size_t errlen)
 	 * drop it so that the next sync names a new one by its first zxid. */
 	while (l->nsegs > 0 && l->segs[l->nsegs - 1].end == 0) {
 		char name[64];
-		seg_name(name, sizeof name, l->segs[l->nsegs - 1].first);
+		txnlog_seg_name(name, sizeof name, l->segs[l->nsegs - 1].first);
 		if (unlinkat(l->dirfd, name, 0) < 0) {
 			snprintf(err, errlen, "%s/%s: %s", dir, name, strerror(errno));
 			return -1;
@@ -430,6 +432,10 @@ int txnlog_open(struct txnlog *l, const char *dir, char *err, size_t errlen)
 		return -1;
 	}
 	l->last_zxid = l->staged_last = last;
+	if (txnlog_purged_read(l) < 0) {
+		snprintf(err, errlen, "%s: cannot read the purge mark", dir);
+		return -1;
+	}
 	return 0;
 }
 
@@ -532,7 +538,7 @@ static int roll(struct txnlog *l)
 		close(l->fd);
 		l->fd = -1;
 	}
-	seg_name(name, sizeof name, first);
+	txnlog_seg_name(name, sizeof name, first);
 	fd = openat(l->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
 	if (fd < 0) {
 		warn("txnlog: create %s/%s", l->dir, name);
@@ -586,6 +592,7 @@ static void batch_done(struct txnlog *l, off_t at, size_t len, size_t recs,
 	uint64_t us = (uint64_t)(now_us() - t0);
 
 	l->segs[l->nsegs - 1].end = at + (off_t)len;
+	l->segs[l->nsegs - 1].last = last;
 	l->last_zxid = last;
 	l->records += recs;
 	l->bytes += len;

@@ -17,11 +17,20 @@
  * corrupt write) ends it too: the segment is truncated there and any later
  * segment is set aside as <name>.bad, so a damaged record is never read.
  *
- * Retention: every segment is kept. zk-treed's LMDB env is not synced per
- * txn (MDB_NOSYNC, see common/treedb.c): it may lag the log, and a crash
- * of the machine may even damage it. The log is what replays it, and with
- * every segment kept a damaged or removed env is rebuilt from zxid 0
- * (remove <dataDir>/tree and restart the node). No snapshots, no purge.
+ * Retention: zk-treed's LMDB env is not synced per txn (MDB_NOSYNC, see
+ * common/treedb.c): it may lag the log, and a crash of the machine may
+ * even damage it. The log replays what it lacks. zk-treed snapshots its
+ * env every snapCount txns (zk-treed/snapshot.h) and restores the newest
+ * snapshot when the env is unusable, so the log needs only the records
+ * after the oldest retained snapshot. A purge (txnlog_purge, run when
+ * zk-treed says it purged its snapshots) deletes the oldest segments that
+ * hold only records below that snapshot's zxid; never the last segment,
+ * never one with a record at or above it. Until the first purge every
+ * segment is kept and a removed env is rebuilt from zxid 0.
+ *
+ * The purge mark <dir>/purged ("<zxid, 16 hex>\n", replaced atomically
+ * before any segment goes) is the last record a purge deleted: a tree
+ * whose zxid is below it cannot be replayed (txnlog_gap()).
  *
  * The epoch file <dir>/epoch holds "currentEpoch acceptedEpoch", replaced
  * atomically (write, fsync, rename, fsync dir). */
@@ -42,6 +51,7 @@
 struct txnlog_seg {
 	int64_t first;		/* zxid in the name (first record, if any) */
 	off_t end;		/* end of the valid records */
+	int64_t last;		/* zxid of the last valid record, 0 if none */
 };
 
 struct txnlog {
@@ -67,6 +77,9 @@ struct txnlog {
 	uint64_t found_records;	/* valid records found by the open scan */
 	uint64_t dropped_bytes;	/* bad tail bytes cut by the open scan */
 	int bad_tail;		/* the open scan found a torn/corrupt record */
+	int64_t purged;		/* the purge mark: last deleted zxid, 0 if none */
+	uint64_t purges;	/* txnlog_purge calls that deleted something */
+	uint64_t segs_purged;	/* segments deleted since open */
 
 	/* Background sync: one batch at a time is written and synced by a
 	 * thread while the caller stages the next one. The thread touches
@@ -113,6 +126,31 @@ int txnlog_async_init(struct txnlog *l);
 int txnlog_sync_start(struct txnlog *l);
 int txnlog_sync_done(struct txnlog *l);
 static inline int txnlog_busy(const struct txnlog *l) { return l->busy; }
+
+/* "log.<first, 16 hex>" into buf. */
+void txnlog_seg_name(char *buf, size_t len, int64_t first);
+
+/* --- purge (txnlog_purge.c) ---
+ * txnlog_purgeable(): how many segments, from the oldest, hold only records
+ * below snap_zxid (the oldest retained snapshot's zxid): 0 when snap_zxid
+ * <= 0 (no snapshot); never the last segment (the one being written); the
+ * segment holding snap_zxid or anything above it stays. Pure. */
+size_t txnlog_purgeable(const struct txnlog_seg *segs, size_t nsegs, int64_t snap_zxid);
+/* Deletes those segments: the purge mark first (durable), then the files
+ * oldest first, then fsync of the dir. Safe while the sync thread holds
+ * a batch (it writes the last segment only). Open iterators index the
+ * segment list: restart them. Returns the number deleted, or -1 (logged;
+ * what was deleted so far is gone and accounted, the log stays
+ * consistent). */
+int txnlog_purge(struct txnlog *l, int64_t snap_zxid);
+/* Reads the purge mark into l->purged (0 when absent). 0 or -1 (logged). */
+int txnlog_purged_read(struct txnlog *l);
+/* 1 if a tree at zxid `applied` cannot be replayed: a purge deleted a
+ * record after it. */
+static inline int txnlog_gap(const struct txnlog *l, int64_t applied)
+{
+	return applied < l->purged;
+}
 
 /* Epoch file: 0 with both values (0 0 when absent), or -1 (logged). */
 int txnlog_epoch_read(struct txnlog *l, int64_t *current, int64_t *accepted);

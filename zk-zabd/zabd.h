@@ -58,6 +58,10 @@ struct zabd {
 
 	struct reaper reaper;		/* containers and TTL nodes */
 
+	/* zk-treed's snapshots, from TREE_SNAPSHOT (0: none known) */
+	int64_t snap_oldest, snap_newest;
+	uint64_t snap_msgs;
+
 	/* counters */
 	uint64_t reaped;		/* deleteContainer txns the reaper made */
 	uint64_t writes, replies, batches, commits_sent, commit_drops;
@@ -79,5 +83,12 @@ void zab_on_hello(struct zabd *z, int64_t zxid);
  * 0, or the code to answer with (nothing staged). */
 int zab_submit(struct zabd *z, const struct prep_req *r, int32_t origin, uint64_t corr);
 void zab_reaper_timer(void *arg);
+/* Refuses (fatal, exit 111) a tree at `applied` that the log cannot
+ * replay because a purge deleted records after it. */
+void zab_check_gap(struct zabd *z, int64_t applied);
+
+/* purge.c */
+void zab_on_snapshot(struct zabd *z, const struct msg *m);
+int zab_command(struct daemon *d, const char *cmd, size_t len, char *out, size_t outlen);
 
 #endif

@@ -262,16 +262,49 @@ static void t_ignored_keys(void)
 	char want[2048];
 
 	write_myid(NULL);
-	CHECK_EQ_INT(load(&c, "dataDir=@D\nautopurge.purgeInterval=1\n"
-			  "snapCount=100000\nstandaloneEnabled=false\n"), 0);
+	CHECK_EQ_INT(load(&c, "dataDir=@D\nsnapSizeLimitInKb=1\n"
+			  "preAllocSize=100000\nstandaloneEnabled=false\n"), 0);
 	snprintf(want, sizeof want,
-		 "zk: %s:2: autopurge.purgeInterval: ignored (not implemented)\n"
-		 "zk: %s:3: snapCount: ignored (not implemented)\n"
+		 "zk: %s:2: snapSizeLimitInKb: ignored (not implemented)\n"
+		 "zk: %s:3: preAllocSize: ignored (not implemented)\n"
 		 "zk: %s:4: standaloneEnabled: ignored (not implemented)\n",
 		 cfgpath, cfgpath, cfgpath);
 	CHECK_EQ_STR(warnings, want);
 	CHECK_EQ_INT(load(&c, "dataDir=@D\nadmin.enableServer=false\nssl.keyStore.location=/x\n"
 			  "metricsProvider.className=x\nreconfigEnabled=true\n"), 0);
+}
+
+/* snapCount and autopurge.* as in Apache: defaults, and a retain count
+ * below 3 raised to 3 with a warning. */
+static void t_snapshot_keys(void)
+{
+	struct zk_conf c;
+	char want[1024];
+
+	write_myid(NULL);
+	CHECK_EQ_INT(load(&c, "dataDir=@D\n"), 0);
+	CHECK_EQ_INT(c.snap_count, 100000);
+	CHECK_EQ_INT(c.snap_retain, 3);
+	CHECK_EQ_INT(c.purge_hours, 0);
+	CHECK_EQ_INT(c.txnlog_kb, -1);
+	CHECK_EQ_STR(warnings, "");
+	CHECK_EQ_INT(load(&c, "dataDir=@D\nsnapCount=1000\nautopurge.snapRetainCount=5\n"
+			  "autopurge.purgeInterval=24\ntxnLogSizeLimitInKb=512\n"), 0);
+	CHECK_EQ_INT(c.snap_count, 1000);
+	CHECK_EQ_INT(c.snap_retain, 5);
+	CHECK_EQ_INT(c.purge_hours, 24);
+	CHECK_EQ_INT(c.txnlog_kb, 512);
+	CHECK_EQ_STR(warnings, "");
+	CHECK_EQ_INT(load(&c, "dataDir=@D\nautopurge.snapRetainCount=1\n"), 0);
+	CHECK_EQ_INT(c.snap_retain, 3);
+	snprintf(want, sizeof want,
+		 "zk: %s: autopurge.snapRetainCount: 1 is below the minimum 3: using 3\n",
+		 cfgpath);
+	CHECK_EQ_STR(warnings, want);
+	expect_err("dataDir=@D\nsnapCount=1\n", "2: snapCount: 1 out of range 2..2147483647");
+	expect_err("dataDir=@D\nautopurge.purgeInterval=-1\n",
+		   "2: autopurge.purgeInterval: -1 out of range 0..876000");
+	expect_err("dataDir=@D\nautopurge.bogus=1\n", "2: autopurge.bogus: unknown key");
 }
 
 static void t_errors(void)
@@ -453,6 +486,7 @@ static const struct unit_case cases[] = {
 	{ "derived", t_derived },
 	{ "servers", t_servers },
 	{ "ignored_keys", t_ignored_keys },
+	{ "snapshot_keys", t_snapshot_keys },
 	{ "errors", t_errors },
 	{ "server_errors", t_server_errors },
 	{ "myid", t_myid },

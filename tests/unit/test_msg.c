@@ -60,6 +60,35 @@ static void extremes(void)
 	CHECK_EQ_INT(d.txn.len, 0);
 }
 
+/* TREE_SNAPSHOT: purge is optional; only zk-treed sends it. */
+static void tree_snapshot(void)
+{
+	struct msg m, d;
+	char err[160];
+	size_t n;
+
+	msg_init(&m, MSG_TREE_SNAPSHOT, P_TREED, 0);
+	MSG_SET(&m, zxid, 0x100000826LL);
+	MSG_SET(&m, oldest, 0x100000426LL);
+	n = msg_encode(&m, buf, sizeof buf);
+	CHECK(n > 0);
+	CHECK_EQ_INT(msg_decode(buf, n, &d, err, sizeof err), 0);
+	CHECK(d.zxid == 0x100000826LL && d.oldest == 0x100000426LL);
+	CHECK(!MSG_HAS(&d, purge));
+	MSG_SET(&m, purge, 1);
+	n = msg_encode(&m, buf, sizeof buf);
+	CHECK_EQ_INT(msg_decode(buf, n, &d, err, sizeof err), 0);
+	CHECK(MSG_HAS(&d, purge) && d.purge == 1);
+	msg_init(&m, MSG_TREE_SNAPSHOT, P_GW, 0);
+	MSG_SET(&m, zxid, 1);
+	MSG_SET(&m, oldest, 1);
+	n = msg_encode(&m, buf, sizeof buf);
+	CHECK_EQ_INT(msg_decode(buf, n, &d, err, sizeof err), -1);
+	msg_init(&m, MSG_TREE_SNAPSHOT, P_TREED, 0);
+	MSG_SET(&m, zxid, 1);
+	CHECK_EQ_INT(msg_encode(&m, buf, sizeof buf), 0);	/* oldest missing */
+}
+
 static void every_truncation_fails(void)
 {
 	struct msg m, d;
@@ -214,6 +243,7 @@ int main(void)
 	static const struct unit_case cases[] = {
 		{ "round_trip", round_trip },
 		{ "extremes", extremes },
+		{ "tree_snapshot", tree_snapshot },
 		{ "every_truncation_fails", every_truncation_fails },
 		{ "trailing_bytes_fail", trailing_bytes_fail },
 		{ "missing_required_field", missing_required_field },

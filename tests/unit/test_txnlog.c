@@ -9,6 +9,7 @@
 #include "../../zk-zabd/crc32c.c"
 #include "../../zk-zabd/txnlog.c"
 #include "../../zk-zabd/txnlog_epoch.c"
+#include "../../zk-zabd/txnlog_purge.c"
 #include "unit.h"
 
 static char tmpl[64];
@@ -80,7 +81,7 @@ static void open_ok(struct txnlog *l, const char *dir)
 static void last_seg_path(struct txnlog *l, char *buf, size_t len)
 {
 	char name[64];
-	seg_name(name, sizeof name, l->segs[l->nsegs - 1].first);
+	txnlog_seg_name(name, sizeof name, l->segs[l->nsegs - 1].first);
 	snprintf(buf, len, "%s/%s", l->dir, name);
 }
 
@@ -356,7 +357,7 @@ static void test_corrupt_middle_segment(void)
 	}
 	CHECK(l.nsegs >= 4);
 	first2 = l.segs[1].first;
-	seg_name(name, sizeof name, first2);
+	txnlog_seg_name(name, sizeof name, first2);
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	txnlog_close(&l);
 	fd = open(path, O_RDWR);
@@ -371,7 +372,7 @@ static void test_corrupt_middle_segment(void)
 	CHECK_EQ_INT(read_all(&l, 0, z, 64), first2 - 1);
 	/* segment 2 was emptied, so it is gone; segment 3 is kept aside */
 	CHECK_EQ_INT(l.nsegs, 1);
-	seg_name(name, sizeof name, first2);
+	txnlog_seg_name(name, sizeof name, first2);
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	CHECK(access(path, F_OK) != 0);
 	txnlog_close(&l);
@@ -470,6 +471,92 @@ static void test_epoch_file(void)
 	rm_dir(dir);
 }
 
+/* The purge decision: segments [first, last] as the log lists them. */
+static void test_purgeable(void)
+{
+	static const struct txnlog_seg s[] = {
+		{ 1, 100, 10 }, { 11, 100, 20 }, { 21, 100, 30 }, { 31, 50, 35 },
+	};
+
+	/* no snapshot: nothing goes */
+	CHECK_EQ_INT(txnlog_purgeable(s, 4, 0), 0);
+	CHECK_EQ_INT(txnlog_purgeable(s, 4, -1), 0);
+	/* the segment holding the snapshot's zxid stays */
+	CHECK_EQ_INT(txnlog_purgeable(s, 4, 1), 0);
+	CHECK_EQ_INT(txnlog_purgeable(s, 4, 10), 0);
+	CHECK_EQ_INT(txnlog_purgeable(s, 4, 15), 1);
+	/* a snapshot at a segment's first zxid: only what precedes it goes */
+	CHECK_EQ_INT(txnlog_purgeable(s, 4, 11), 1);
+	CHECK_EQ_INT(txnlog_purgeable(s, 4, 21), 2);
+	CHECK_EQ_INT(txnlog_purgeable(s, 4, 30), 2);
+	CHECK_EQ_INT(txnlog_purgeable(s, 4, 31), 3);
+	/* the last segment (being written) always stays */
+	CHECK_EQ_INT(txnlog_purgeable(s, 4, 35), 3);
+	CHECK_EQ_INT(txnlog_purgeable(s, 4, 1000), 3);
+	CHECK_EQ_INT(txnlog_purgeable(s, 1, 1000), 0);
+	CHECK_EQ_INT(txnlog_purgeable(s, 0, 1000), 0);
+}
+
+/* Purge on disk: files gone, the mark durable, replay after the snapshot
+ * intact, and a tree from before the mark refused. */
+static void test_purge(void)
+{
+	const char *dir = fresh_dir();
+	struct txnlog l;
+	int64_t z[200], first2, mark;
+	size_t nsegs;
+	char path[256];
+	struct stat st;
+
+	open_ok(&l, dir);
+	l.seg_max = 300;
+	for (int64_t i = 1; i <= 100; i++) {
+		CHECK_EQ_INT(put(&l, i), 0);
+		if (i % 4 == 0)
+			CHECK_EQ_INT(txnlog_sync(&l), 0);
+	}
+	CHECK_EQ_INT(txnlog_sync(&l), 0);
+	nsegs = l.nsegs;
+	CHECK(nsegs > 5);
+	CHECK_EQ_INT(l.purged, 0);
+	CHECK_EQ_INT(txnlog_gap(&l, 0), 0);
+	CHECK_EQ_INT(txnlog_purge(&l, 0), 0);		/* no snapshot */
+	CHECK_EQ_INT(l.nsegs, nsegs);
+	/* a snapshot at the third segment's first zxid: two segments go */
+	first2 = l.segs[2].first;
+	mark = l.segs[1].last;
+	CHECK_EQ_INT(mark, first2 - 1);
+	CHECK_EQ_INT(txnlog_purge(&l, first2), 2);
+	CHECK_EQ_INT(l.nsegs, nsegs - 2);
+	CHECK_EQ_INT(l.segs[0].first, first2);
+	CHECK_EQ_INT(l.purged, mark);
+	CHECK_EQ_INT(l.segs_purged, 2);
+	snprintf(path, sizeof path, "%s/log.%016" PRIx64, dir, (uint64_t)1);
+	CHECK(stat(path, &st) < 0);
+	/* the log still serves a tree at or after the mark, and appends */
+	CHECK_EQ_INT(read_all(&l, first2 - 1, z, 200), 100 - (first2 - 1));
+	CHECK_EQ_INT(put(&l, 101), 0);
+	CHECK_EQ_INT(txnlog_sync(&l), 0);
+	txnlog_close(&l);
+
+	open_ok(&l, dir);
+	CHECK_EQ_INT(l.purged, mark);
+	CHECK_EQ_INT(l.segs[0].first, first2);
+	CHECK_EQ_INT(l.last_zxid, 101);
+	CHECK_EQ_INT(txnlog_gap(&l, 0), 1);
+	CHECK_EQ_INT(txnlog_gap(&l, mark - 1), 1);
+	CHECK_EQ_INT(txnlog_gap(&l, mark), 0);
+	CHECK_EQ_INT(txnlog_gap(&l, 101), 0);
+	CHECK_EQ_INT(read_all(&l, mark, z, 200), 101 - mark);
+	CHECK_EQ_INT(z[0], mark + 1);
+	/* a snapshot past everything: all but the last segment go */
+	CHECK(txnlog_purge(&l, 1000) > 0);
+	CHECK_EQ_INT(l.nsegs, 1);
+	CHECK_EQ_INT(l.last_zxid, 101);
+	txnlog_close(&l);
+	rm_dir(dir);
+}
+
 static int wait_fd(int fd)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -559,6 +646,8 @@ int main(void)
 		{ "big_record", test_big_record },
 		{ "epoch_file", test_epoch_file },
 		{ "background_sync", test_background_sync },
+		{ "purgeable", test_purgeable },
+		{ "purge", test_purge },
 		{ NULL, NULL }
 	};
 	return unit_run("txnlog", cases);
