@@ -34,6 +34,7 @@ static void zabd_status(struct daemon *d, struct json *j)
 	json_uint(j, "found_records", l->found_records);
 	json_int(j, "bad_tail_cut", l->bad_tail);
 	json_uint(j, "dropped_tail_bytes", l->dropped_bytes);
+	json_uint(j, "log_cache_drops", l->drops);
 	json_uint(j, "commits_sent", z->commits_sent);
 	json_uint(j, "commit_drops", z->commit_drops);
 	json_uint(j, "tree_hellos", z->hellos);

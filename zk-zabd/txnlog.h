@@ -23,6 +23,12 @@
  * every segment kept a damaged or removed env is rebuilt from zxid 0
  * (remove <dataDir>/tree and restart the node). No snapshots, no purge.
  *
+ * Page cache: a log record is read back once (the commit pump, a replay)
+ * and then never again, so the log drops its own pages from the page
+ * cache (posix_fadvise DONTNEED) behind every reader, in steps of
+ * TXNLOG_DROP_STEP. Otherwise the cache of a log that is never purged
+ * grows with every write, and the kernel pays for it in reclaim.
+ *
  * The epoch file <dir>/epoch holds "currentEpoch acceptedEpoch", replaced
  * atomically (write, fsync, rename, fsync dir). */
 #ifndef ZK_TXNLOG_H
@@ -38,6 +44,7 @@
 #define TXNLOG_PREALLOC		(4u << 20)	/* zero-fill ahead in this step */
 #define TXNLOG_BATCH_MAX	(64u << 20)	/* staged bytes before a forced sync */
 #define TXNLOG_SEGS_MAX		65536
+#define TXNLOG_DROP_STEP	(4u << 20)	/* page cache dropped behind readers */
 
 struct txnlog_seg {
 	int64_t first;		/* zxid in the name (first record, if any) */
@@ -67,6 +74,8 @@ struct txnlog {
 	uint64_t found_records;	/* valid records found by the open scan */
 	uint64_t dropped_bytes;	/* bad tail bytes cut by the open scan */
 	int bad_tail;		/* the open scan found a torn/corrupt record */
+	uint64_t drops;		/* page cache drops behind readers */
+	int drop_warned;	/* a failed one was logged (once) */
 
 	/* Background sync: one batch at a time is written and synced by a
 	 * thread while the caller stages the next one. The thread touches
@@ -81,6 +90,9 @@ struct txnlog {
 	size_t wlen, wcap, wrecs;
 	off_t woff;
 	int64_t wlast, wt0;
+	off_t wdropped;		/* page cache before this was dropped */
+	uint64_t wdrops;	/* drops behind the write point */
+	int wdrop_warned;
 };
 
 /* Opens (creating dir's files as needed) and scans the log in dir, cutting
@@ -127,6 +139,7 @@ struct txnlog_iter {
 	uint8_t *buf;
 	size_t len, pos, cap;
 	int64_t after;		/* skip records up to this zxid */
+	off_t dropped;		/* page cache before this offset was dropped */
 };
 
 struct txnlog_rec {
