@@ -45,6 +45,9 @@ static void zabd_status(struct daemon *d, struct json *j)
 	json_uint(j, "reaper_passes", z->reaper.passes);
 	json_uint(j, "reaper_scanned", z->reaper.scanned);
 	json_uint(j, "reaper_deletes", z->reaped);
+	json_uint(j, "tree_trims_idle", z->trim.idle);
+	json_uint(j, "tree_trims_cap", z->trim.cap);
+	json_uint(j, "tree_trim_failures", z->trim.failed);
 }
 
 int main(int argc, char **argv)
@@ -76,6 +79,7 @@ int main(int argc, char **argv)
 			d.conf.container_never_used_ms) < 0)
 		fatalx("reaper: out of memory");
 	zab_open_tree(&z);		/* zk-treed may not have made it yet */
+	trim_init(&z.trim, loop_now_ms());
 
 	d.ctx = &z;
 	d.on_status = zabd_status;
@@ -86,7 +90,8 @@ int main(int argc, char **argv)
 	    (z.sync_fd >= 0 && loop_add(&d.loop, z.sync_fd, EPOLLIN, zab_sync_cb, &z) < 0) ||
 	    loop_timer(&d.loop, 5, zab_pump_timer, &z) < 0 ||
 	    loop_timer(&d.loop, 100, zab_tree_timer, &z) < 0 ||
-	    loop_timer(&d.loop, z.reaper.check_ms, zab_reaper_timer, &z) < 0)
+	    loop_timer(&d.loop, z.reaper.check_ms, zab_reaper_timer, &z) < 0 ||
+	    loop_timer(&d.loop, TRIM_TICK_MS, zab_trim_timer, &z) < 0)
 		fatal("event loop registration");
 	daemon_ready(&d);
 	return daemon_run(&d);

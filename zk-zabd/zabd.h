@@ -22,6 +22,7 @@
 #include "prep.h"
 #include "reaper.h"
 #include "treedb.h"
+#include "trim.h"
 #include "txnlog.h"
 
 #define ZAB_PREFIX		12
@@ -57,6 +58,8 @@ struct zabd {
 	int64_t hello_ms;		/* when it was acted on */
 
 	struct reaper reaper;		/* containers and TTL nodes */
+	struct trim trim;		/* when to drop our view of the tree map */
+	uint64_t prepared;		/* writes handed to prep since start */
 
 	/* counters */
 	uint64_t reaped;		/* deleteContainer txns the reaper made */
@@ -79,5 +82,6 @@ void zab_on_hello(struct zabd *z, int64_t zxid);
  * 0, or the code to answer with (nothing staged). */
 int zab_submit(struct zabd *z, const struct prep_req *r, int32_t origin, uint64_t corr);
 void zab_reaper_timer(void *arg);
+void zab_trim_timer(void *arg);
 
 #endif
