@@ -656,6 +656,8 @@ static void batch_done(struct txnlog *l, off_t at, size_t len, size_t recs,
 
 	l->segs[l->nsegs - 1].end = at + (off_t)len;
 	l->last_zxid = last;
+	l->drops += l->wdrops;	/* the thread is done with them */
+	l->wdrops = 0;
 	l->records += recs;
 	l->bytes += len;
 	l->syncs++;

@@ -25,9 +25,10 @@
  *
  * Page cache: a log record is read back once (the commit pump, a replay)
  * and then never again, so the log drops its own pages from the page
- * cache (posix_fadvise DONTNEED) behind every reader, in steps of
- * TXNLOG_DROP_STEP. Otherwise the cache of a log that is never purged
- * grows with every write, and the kernel pays for it in reclaim.
+ * cache (posix_fadvise DONTNEED) in steps of TXNLOG_DROP_STEP: behind
+ * every reader, and after a sync behind the write point, keeping the last
+ * step for the commit pump. Otherwise the cache of a log that is never
+ * purged grows with every write, and the kernel pays for it in reclaim.
  *
  * The epoch file <dir>/epoch holds "currentEpoch acceptedEpoch", replaced
  * atomically (write, fsync, rename, fsync dir). */
@@ -44,7 +45,7 @@
 #define TXNLOG_PREALLOC		(4u << 20)	/* zero-fill ahead in this step */
 #define TXNLOG_BATCH_MAX	(64u << 20)	/* staged bytes before a forced sync */
 #define TXNLOG_SEGS_MAX		65536
-#define TXNLOG_DROP_STEP	(4u << 20)	/* page cache dropped behind readers */
+#define TXNLOG_DROP_STEP	(4u << 20)	/* page cache dropped in this step */
 
 struct txnlog_seg {
 	int64_t first;		/* zxid in the name (first record, if any) */
@@ -74,7 +75,7 @@ struct txnlog {
 	uint64_t found_records;	/* valid records found by the open scan */
 	uint64_t dropped_bytes;	/* bad tail bytes cut by the open scan */
 	int bad_tail;		/* the open scan found a torn/corrupt record */
-	uint64_t drops;		/* page cache drops behind readers */
+	uint64_t drops;		/* page cache drops (posix_fadvise calls) */
 	int drop_warned;	/* a failed one was logged (once) */
 
 	/* Background sync: one batch at a time is written and synced by a
@@ -91,7 +92,7 @@ struct txnlog {
 	off_t woff;
 	int64_t wlast, wt0;
 	off_t wdropped;		/* page cache before this was dropped */
-	uint64_t wdrops;	/* drops behind the write point */
+	uint64_t wdrops;	/* drops by write_batch, not yet in drops */
 	int wdrop_warned;
 };
 
