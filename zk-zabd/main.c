@@ -34,6 +34,7 @@ static void zabd_status(struct daemon *d, struct json *j)
 	json_uint(j, "found_records", l->found_records);
 	json_int(j, "bad_tail_cut", l->bad_tail);
 	json_uint(j, "dropped_tail_bytes", l->dropped_bytes);
+	json_uint(j, "log_cache_drops", l->drops);
 	json_uint(j, "commits_sent", z->commits_sent);
 	json_uint(j, "commit_drops", z->commit_drops);
 	json_uint(j, "tree_hellos", z->hellos);
@@ -49,6 +50,9 @@ static void zabd_status(struct daemon *d, struct json *j)
 	json_uint(j, "log_purges", l->purges);
 	json_uint(j, "segments_purged", l->segs_purged);
 	json_int(j, "log_purged_zxid", l->purged);
+	json_uint(j, "tree_trims_idle", z->trim.idle);
+	json_uint(j, "tree_trims_cap", z->trim.cap);
+	json_uint(j, "tree_trim_failures", z->trim.failed);
 }
 
 int main(int argc, char **argv)
@@ -80,6 +84,7 @@ int main(int argc, char **argv)
 			d.conf.container_never_used_ms) < 0)
 		fatalx("reaper: out of memory");
 	zab_open_tree(&z);		/* zk-treed may not have made it yet */
+	trim_init(&z.trim, loop_now_ms());
 
 	d.ctx = &z;
 	d.on_status = zabd_status;
@@ -91,7 +96,8 @@ int main(int argc, char **argv)
 	    (z.sync_fd >= 0 && loop_add(&d.loop, z.sync_fd, EPOLLIN, zab_sync_cb, &z) < 0) ||
 	    loop_timer(&d.loop, 5, zab_pump_timer, &z) < 0 ||
 	    loop_timer(&d.loop, 100, zab_tree_timer, &z) < 0 ||
-	    loop_timer(&d.loop, z.reaper.check_ms, zab_reaper_timer, &z) < 0)
+	    loop_timer(&d.loop, z.reaper.check_ms, zab_reaper_timer, &z) < 0 ||
+	    loop_timer(&d.loop, TRIM_TICK_MS, zab_trim_timer, &z) < 0)
 		fatal("event loop registration");
 	daemon_ready(&d);
 	return daemon_run(&d);

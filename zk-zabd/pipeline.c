@@ -237,6 +237,7 @@ int zab_submit(struct zabd *z, const struct prep_req *r, int32_t origin, uint64_
 	int rc;
 
 	zxid = z->next_zxid;
+	z->prepared++;		/* prep reads the tree map: see trim.h */
 	jute_buf_reset(&z->txn);
 	rc = prep_request(z->prep, r, zxid, wall_now_ms(), &z->txn);
 	if (rc == 0 && z->txn.err)
@@ -441,6 +442,15 @@ void zab_reaper_timer(void *arg)
 		start_sync(z);
 		zab_pump(z);
 	}
+}
+
+/* Drops our view of the tree map when idle or over its cap (trim.h). */
+void zab_trim_timer(void *arg)
+{
+	struct zabd *z = arg;
+
+	if (z->tree_open)
+		trim_tick(&z->trim, &z->tree, z->prepared, loop_now_ms());
 }
 
 /* The sync thread finished a batch: commit it, then sync what was staged

@@ -19,6 +19,7 @@
 
 #define SEG_PREFIX "log."
 #define READ_CHUNK (1u << 20)
+#define TXNLOG_DROP_ALIGN (64u << 10)	/* a multiple of any page size */
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -120,6 +121,50 @@ static int list_segments(struct txnlog *l, char *err, size_t errlen)
 
 /* --- reading ------------------------------------------------------------ */
 
+/* Drops the page cache of [from, to) of fd; 0 or an errno value. Partial
+ * pages at the ends are kept by the kernel, so callers advance from an
+ * aligned offset. */
+static int drop_cache(int fd, off_t from, off_t to)
+{
+	if (to <= from)
+		return 0;
+	/* posix_fadvise returns the error; it does not set errno */
+	return posix_fadvise(fd, from, to - from, POSIX_FADV_DONTNEED);
+}
+
+/* The log works without dropping its cache: a failure is a warning, said
+ * once per flag (the sync thread has its own). */
+static void drop_done(struct txnlog *l, int rc, uint64_t *count, int *warned)
+{
+	if (rc == 0) {
+		(*count)++;
+		return;
+	}
+	if (!(*warned)++) {
+		errno = rc;
+		warn("txnlog: posix_fadvise(DONTNEED) %s (said once)", l->dir);
+	}
+}
+
+static void iter_drop(struct txnlog_iter *it, off_t from, off_t to)
+{
+	struct txnlog *l = it->l;
+
+	drop_done(l, drop_cache(it->fd, from, to), &l->drops, &l->drop_warned);
+}
+
+/* Once the reader is a step past the last drop, the bytes behind it go: a
+ * record is read once, by the commit pump or a replay. The new mark is
+ * rounded down so that the page the reader is in is dropped next time. */
+static void iter_drop_behind(struct txnlog_iter *it, off_t behind)
+{
+	if (behind - it->dropped < (off_t)TXNLOG_DROP_STEP)
+		return;
+	behind &= ~(off_t)(TXNLOG_DROP_ALIGN - 1);
+	iter_drop(it, it->dropped, behind);
+	it->dropped = behind;
+}
+
 static int iter_open_seg(struct txnlog_iter *it)
 {
 	char name[64];
@@ -132,6 +177,7 @@ static int iter_open_seg(struct txnlog_iter *it)
 	}
 	it->off = 0;
 	it->len = it->pos = 0;
+	it->dropped = 0;
 	return 0;
 }
 
@@ -146,6 +192,7 @@ static int iter_fill(struct txnlog_iter *it, size_t need, off_t limit)
 	at = it->off + (off_t)it->pos;
 	if (at + (off_t)need > limit)
 		return 0;
+	iter_drop_behind(it, at);
 	if (it->pos > 0) {
 		memmove(it->buf, it->buf + it->pos, it->len - it->pos);
 		it->len -= it->pos;
@@ -263,6 +310,9 @@ static int scan_seg(struct txnlog *l, size_t i, int64_t *last, int *bad)
 	l->segs[i].end = it.off + (off_t)it.pos;
 	if (l->segs[i].end > 0)
 		l->segs[i].last = *last;
+	/* The scan reads the whole log once; a replay reads it again only
+	 * after a restart of zk-treed, so keep none of it cached. */
+	iter_drop(&it, it.dropped, st.st_size);
 	if (*bad)
 		l->dropped_bytes += (uint64_t)(st.st_size - l->segs[i].end);
 	rc = 0;
@@ -308,6 +358,9 @@ int txnlog_iter_next(struct txnlog_iter *it, struct txnlog_rec *r)
 		if (k == REC_END) {
 			if (it->seg + 1 >= l->nsegs)
 				return 0;
+			/* A later segment exists, so this one is complete:
+			 * none of it is read again. */
+			iter_drop(it, it->dropped, l->segs[it->seg].end);
 			close(it->fd);
 			it->fd = -1;
 			it->seg++;
@@ -552,6 +605,7 @@ static int roll(struct txnlog *l)
 	}
 	l->fd = fd;
 	l->alloc_end = 0;
+	l->wdropped = 0;
 	return 0;
 }
 
@@ -571,6 +625,20 @@ static int prealloc(struct txnlog *l, off_t need)
 	return 0;
 }
 
+/* Synced bytes more than a step behind the write point go from the page
+ * cache: the commit pump reads a batch right after its sync, so it finds
+ * its records in the last step. Runs where write_batch runs (the sync
+ * thread or the caller, one batch at a time), with its own fields. */
+static void write_drop_behind(struct txnlog *l, off_t end)
+{
+	off_t to = (end - (off_t)TXNLOG_DROP_STEP) & ~(off_t)(TXNLOG_DROP_STEP - 1);
+
+	if (to - l->wdropped < (off_t)TXNLOG_DROP_STEP)
+		return;
+	drop_done(l, drop_cache(l->fd, l->wdropped, to), &l->wdrops, &l->wdrop_warned);
+	l->wdropped = to;
+}
+
 /* Zero fill ahead, write, fdatasync: the part the sync thread runs. */
 static int write_batch(struct txnlog *l, const uint8_t *p, size_t len, off_t at)
 {
@@ -582,6 +650,7 @@ static int write_batch(struct txnlog *l, const uint8_t *p, size_t len, off_t at)
 		warn("txnlog: fdatasync %s", l->dir);
 		return -1;
 	}
+	write_drop_behind(l, at + (off_t)len);
 	return 0;
 }
 
@@ -594,6 +663,8 @@ static void batch_done(struct txnlog *l, off_t at, size_t len, size_t recs,
 	l->segs[l->nsegs - 1].end = at + (off_t)len;
 	l->segs[l->nsegs - 1].last = last;
 	l->last_zxid = last;
+	l->drops += l->wdrops;	/* the thread is done with them */
+	l->wdrops = 0;
 	l->records += recs;
 	l->bytes += len;
 	l->syncs++;

@@ -32,6 +32,13 @@
  * before any segment goes) is the last record a purge deleted: a tree
  * whose zxid is below it cannot be replayed (txnlog_gap()).
  *
+ * Page cache: a log record is read back once (the commit pump, a replay)
+ * and then never again, so the log drops its own pages from the page
+ * cache (posix_fadvise DONTNEED) in steps of TXNLOG_DROP_STEP: behind
+ * every reader, and after a sync behind the write point, keeping the last
+ * step for the commit pump. Otherwise the cache of a log that is never
+ * purged grows with every write, and the kernel pays for it in reclaim.
+ *
  * The epoch file <dir>/epoch holds "currentEpoch acceptedEpoch", replaced
  * atomically (write, fsync, rename, fsync dir). */
 #ifndef ZK_TXNLOG_H
@@ -47,6 +54,7 @@
 #define TXNLOG_PREALLOC		(4u << 20)	/* zero-fill ahead in this step */
 #define TXNLOG_BATCH_MAX	(64u << 20)	/* staged bytes before a forced sync */
 #define TXNLOG_SEGS_MAX		65536
+#define TXNLOG_DROP_STEP	(4u << 20)	/* page cache dropped in this step */
 
 struct txnlog_seg {
 	int64_t first;		/* zxid in the name (first record, if any) */
@@ -80,6 +88,8 @@ struct txnlog {
 	int64_t purged;		/* the purge mark: last deleted zxid, 0 if none */
 	uint64_t purges;	/* txnlog_purge calls that deleted something */
 	uint64_t segs_purged;	/* segments deleted since open */
+	uint64_t drops;		/* page cache drops (posix_fadvise calls) */
+	int drop_warned;	/* a failed one was logged (once) */
 
 	/* Background sync: one batch at a time is written and synced by a
 	 * thread while the caller stages the next one. The thread touches
@@ -94,6 +104,9 @@ struct txnlog {
 	size_t wlen, wcap, wrecs;
 	off_t woff;
 	int64_t wlast, wt0;
+	off_t wdropped;		/* page cache before this was dropped */
+	uint64_t wdrops;	/* drops by write_batch, not yet in drops */
+	int wdrop_warned;
 };
 
 /* Opens (creating dir's files as needed) and scans the log in dir, cutting
@@ -165,6 +178,7 @@ struct txnlog_iter {
 	uint8_t *buf;
 	size_t len, pos, cap;
 	int64_t after;		/* skip records up to this zxid */
+	off_t dropped;		/* page cache before this offset was dropped */
 };
 
 struct txnlog_rec {

@@ -22,6 +22,7 @@
 #include "prep.h"
 #include "reaper.h"
 #include "treedb.h"
+#include "trim.h"
 #include "txnlog.h"
 
 #define ZAB_PREFIX		12
@@ -57,6 +58,8 @@ struct zabd {
 	int64_t hello_ms;		/* when it was acted on */
 
 	struct reaper reaper;		/* containers and TTL nodes */
+	struct trim trim;		/* when to drop our view of the tree map */
+	uint64_t prepared;		/* writes handed to prep since start */
 
 	/* zk-treed's snapshots, from TREE_SNAPSHOT (0: none known) */
 	int64_t snap_oldest, snap_newest;
@@ -90,5 +93,6 @@ void zab_check_gap(struct zabd *z, int64_t applied);
 /* purge.c */
 void zab_on_snapshot(struct zabd *z, const struct msg *m);
 int zab_command(struct daemon *d, const char *cmd, size_t len, char *out, size_t outlen);
+void zab_trim_timer(void *arg);
 
 #endif

@@ -1,11 +1,12 @@
 /* test_sandbox.c: lock-down in a child process: the user drop (when run as
  * root), landlock confinement to the allowed paths, and the seccomp
- * allow-list (execve is refused). */
+ * allow-list (execve is refused; the page cache calls pass). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,11 +48,22 @@ static int child_checks(const char *applied)
 		bad++;
 	/* allowed: create a file in the rw directory */
 	snprintf(p, sizeof p, "%s/ok", allowed_dir);
-	fd = open(p, O_CREAT | O_WRONLY, 0600);
-	if (fd < 0)
+	fd = open(p, O_CREAT | O_RDWR, 0600);
+	if (fd < 0) {
 		bad++;
-	else
+	} else {
+		/* zk-zabd drops log pages (fadvise64) and its view of the tree
+		 * map (madvise) while locked down */
+		void *m;
+		if (write(fd, p, 16) != 16 || posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) != 0)
+			bad++;
+		m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED || madvise(m, 4096, MADV_DONTNEED) != 0)
+			bad++;
+		if (m != MAP_FAILED)
+			munmap(m, 4096);
 		close(fd);
+	}
 	/* outside: refused by landlock when the kernel has it (other_dir is
 	 * world-writable, so only landlock can refuse) */
 	if (sandbox_landlock_abi() > 0) {
