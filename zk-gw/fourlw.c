@@ -292,6 +292,61 @@ static void mntr(struct sb *s)
 	sb_printf(s, "zk_non_mtls_local_conn_count\t0\n");
 }
 
+/* ---- dirs ---- */
+
+/* Bytes on disk of the regular files directly in dir (Apache sums the
+ * files of its snapshot and log directories). Allocated blocks, not the
+ * apparent length: the tree's data.mdb is sparse, as long as the LMDB
+ * map. -1 if the directory cannot be read (logged). */
+static int64_t dir_bytes(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int64_t n = 0;
+
+	if (!d) {
+		warn("dirs: open %s", dir);
+		return -1;
+	}
+	while ((e = readdir(d))) {
+		struct stat st;
+
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT)	/* a log segment removed meanwhile */
+				warn("dirs: stat %s/%s", dir, e->d_name);
+			continue;
+		}
+		if (S_ISREG(st.st_mode))
+			n += (int64_t)st.st_blocks * 512;
+	}
+	closedir(d);
+	return n;
+}
+
+/* zk's counterparts of Apache's snapshot and txn log directories: the
+ * tree env and the txn log segments. */
+static int64_t data_dir_bytes(void)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/tree", gw.d->conf.data_dir);
+	return dir_bytes(path);
+}
+
+static int64_t log_dir_bytes(void)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/txlog", gw.d->conf.data_log_dir);
+	return dir_bytes(path);
+}
+
+static void dirs(struct sb *s)
+{
+	sb_printf(s, "datadir_size: %lld\nlogdir_size: %lld\n",
+		  (long long)data_dir_bytes(), (long long)log_dir_bytes());
+}
+
 static void conf_word(struct sb *s)
 {
 	const struct zk_conf *cf = &gw.d->conf;
@@ -300,8 +355,10 @@ static void conf_word(struct sb *s)
 
 	conf_client_endpoint(cf, &host, &port);
 	sb_printf(s, "clientPort=%d\nsecureClientPort=-1\n", port);
-	sb_printf(s, "dataDir=%s/version-2\ndataDirSize=0\n", cf->data_dir);
-	sb_printf(s, "dataLogDir=%s/version-2\ndataLogSize=0\n", cf->data_log_dir);
+	sb_printf(s, "dataDir=%s/version-2\ndataDirSize=%lld\n", cf->data_dir,
+		  (long long)data_dir_bytes());
+	sb_printf(s, "dataLogDir=%s/version-2\ndataLogSize=%lld\n", cf->data_log_dir,
+		  (long long)log_dir_bytes());
 	sb_printf(s, "tickTime=%d\nmaxClientCnxns=%d\n", cf->tick_time, cf->max_client_cnxns);
 	sb_printf(s, "minSessionTimeout=%d\nmaxSessionTimeout=%d\n",
 		  cf->min_session_timeout, cf->max_session_timeout);
@@ -580,49 +637,6 @@ out:
 		tree_rend();
 	free(eph.p);
 	free(l.v);
-}
-
-/* ---- dirs ---- */
-
-/* Bytes on disk of the regular files directly in dir (Apache sums the
- * files of its snapshot and log directories). Allocated blocks, not the
- * apparent length: the tree's data.mdb is sparse, as long as the LMDB
- * map. -1 if the directory cannot be read (logged). */
-static int64_t dir_bytes(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int64_t n = 0;
-
-	if (!d) {
-		warn("dirs: open %s", dir);
-		return -1;
-	}
-	while ((e = readdir(d))) {
-		struct stat st;
-
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			if (errno != ENOENT)	/* a log segment removed meanwhile */
-				warn("dirs: stat %s/%s", dir, e->d_name);
-			continue;
-		}
-		if (S_ISREG(st.st_mode))
-			n += (int64_t)st.st_blocks * 512;
-	}
-	closedir(d);
-	return n;
-}
-
-static void dirs(struct sb *s)
-{
-	char path[4200];
-
-	/* zk's counterparts of Apache's snapshot and txn log directories:
-	 * the tree env and the txn log segments. */
-	snprintf(path, sizeof(path), "%s/tree", gw.d->conf.data_dir);
-	sb_printf(s, "datadir_size: %lld\n", (long long)dir_bytes(path));
-	snprintf(path, sizeof(path), "%s/txlog", gw.d->conf.data_log_dir);
-	sb_printf(s, "logdir_size: %lld\n", (long long)dir_bytes(path));
 }
 
 static void reset_stats(int conns_too)

@@ -189,6 +189,10 @@ class FourLetterTest(zkt.ZkCase):
         self.assertEqual(conf["maxSessionTimeout"], "15000")
         for line in zkt.fourlw("conf").splitlines():
             self.assertRegex(line, r"^[A-Za-z.]+=\S*$")
+        # Bytes in the data and log directories, as dirs counts them.
+        for key in ("dataDirSize", "dataLogSize"):
+            self.assertRegex(conf.get(key, ""), r"^\d+$", key)
+            self.assertGreater(int(conf[key]), 0, key)
 
     def test_mntr(self):
         out = zkt.fourlw("mntr")
