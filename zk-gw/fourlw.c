@@ -451,6 +451,7 @@ struct dump_list {
 	struct dump_sess *v;
 	size_t n, cap;
 	int cut;		/* more than DUMP_MAX_SESSIONS, or no memory */
+	int64_t now;		/* wall clock ms */
 };
 
 /* Apache's bucket: the next multiple of tickTime strictly after t (as
@@ -494,7 +495,7 @@ static int collect_session(void *arg, int64_t id, int32_t timeout)
 	}
 	l->v[l->n].id = id;
 	l->v[l->n].timeout = timeout;
-	l->v[l->n].deadline = session_deadline(id, timeout, wall_now_ms());
+	l->v[l->n].deadline = session_deadline(id, timeout, l->now);
 	l->n++;
 	return 0;
 }
@@ -602,8 +603,8 @@ static int eph_path(void *arg, const char *path, size_t len)
 
 static void dump(struct sb *s)
 {
-	struct dump_list l = { NULL, 0, 0, 0 };
 	int64_t now = wall_now_ms();
+	struct dump_list l = { NULL, 0, 0, 0, now };
 	int live = tree_live();
 	size_t i, with = 0;
 	struct sb eph = { 0 };
@@ -613,7 +614,8 @@ static void dump(struct sb *s)
 		sb_printf(s, "zk-gw: cannot read the sessions table (see its log)\n");
 		goto out;
 	}
-	qsort(l.v, l.n, sizeof(*l.v), by_deadline);
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), by_deadline);
 	sb_printf(s, "SessionTracker dump:\n");
 	buckets(s, "Session", l.v, l.n, session_member);
 	for (i = 0; i < l.n && !eph.err; i++) {
