@@ -27,7 +27,7 @@ COMPAT_CFG=(
 	"tickTime=1000"
 	"minSessionTimeout=1500"
 	"maxSessionTimeout=15000"
-	"4lw.commands.whitelist=ruok,srvr,stat,mntr,conf,cons,isro"
+	"4lw.commands.whitelist=ruok,srvr,stat,mntr,conf,cons,isro,wchs,wchc,wchp,dump,dirs"
 )
 
 compat_dispatch() {

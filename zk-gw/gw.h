@@ -216,6 +216,15 @@ int tree_session(int64_t id, int32_t *timeout, uint8_t *passwd);
 int64_t tree_node_count(void);
 /* Ephemeral znodes of every session (walks them: 4lw only), -1 on error. */
 int64_t tree_ephemerals_count(void);
+/* For the dump 4lw (walks: never on a request path), within the current
+ * read txn (tree_rbegin() first for one snapshot): cb(arg, id, timeout)
+ * for every session of the sessions table, and cb(arg, path, len) for
+ * every ephemeral of one session. cb returns 0 to go on, non-zero to
+ * stop (that value is returned); 0 at the end, -1 on an error (logged). */
+typedef int (*tree_session_cb)(void *arg, int64_t id, int32_t timeout);
+int tree_sessions(tree_session_cb cb, void *arg);
+int tree_session_ephemerals(int64_t id, int (*cb)(void *arg, const char *path, size_t len),
+			    void *arg);
 /* The shared read txn (a snapshot) until tree_rend(); NULL if unavailable. */
 struct MDB_txn;
 struct MDB_txn *tree_rbegin(void);

@@ -69,10 +69,12 @@ int main(int argc, char **argv)
 	daemon_path(treedir, sizeof(treedir), "%s/tree", d.conf.data_dir);
 	{
 		/* LMDB readers write the env's lock file, and the env may not
-		 * exist yet (zk-treed creates it): allow dataDir. */
+		 * exist yet (zk-treed creates it): allow dataDir. The dirs 4lw
+		 * lists the txn log directory (sizes only). */
 		const char *rw[] = { d.conf.data_dir, NULL };
+		const char *ro[] = { d.conf.data_log_dir, NULL };
 
-		daemon_lockdown(&d, rw, NULL);
+		daemon_lockdown(&d, rw, ro);
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		fatal("getrlimit");

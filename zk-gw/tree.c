@@ -147,3 +147,44 @@ int64_t tree_ephemerals_count(void)
 		tree_rend();
 	return rc == 0 ? e.n : -1;
 }
+
+struct sess_walk {
+	tree_session_cb cb;
+	void *arg;
+};
+
+static int one_session(void *arg, int64_t id, int32_t timeout, const uint8_t *passwd)
+{
+	struct sess_walk *w = arg;
+
+	(void)passwd;
+	return w->cb(w->arg, id, timeout);
+}
+
+int tree_sessions(tree_session_cb cb, void *arg)
+{
+	struct sess_walk w = { cb, arg };
+	MDB_txn *t;
+	int rc, live = rtxn_live;
+
+	if (!(t = tree_rbegin()))
+		return -1;
+	rc = treedb_sessions(&tdb, t, one_session, &w);
+	if (!live)
+		tree_rend();
+	return rc;
+}
+
+int tree_session_ephemerals(int64_t id, int (*cb)(void *arg, const char *path, size_t len),
+			    void *arg)
+{
+	MDB_txn *t;
+	int rc, live = rtxn_live;
+
+	if (!(t = tree_rbegin()))
+		return -1;
+	rc = treedb_ephemerals(&tdb, t, id, cb, arg);
+	if (!live)
+		tree_rend();
+	return rc;
+}

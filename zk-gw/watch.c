@@ -16,6 +16,7 @@ struct watch_node {
 
 struct watch_entry {
 	uint64_t hash;
+	uint64_t lstamp;			/* last listing round that saw it */
 	struct watch_node *list[WK_KINDS];
 	size_t len;
 	char path[];
@@ -200,6 +201,7 @@ int watch_add(struct watch_reg *r, struct watch_conn *wc, const char *path,
 		if (!e)
 			return -1;
 		e->hash = h;
+		e->lstamp = 0;
 		memset(e->list, 0, sizeof(e->list));
 		e->len = len;
 		memcpy(e->path, path, len);
@@ -330,4 +332,97 @@ size_t watch_fire_recursive(struct watch_reg *r, const char *path, size_t len,
 size_t watch_paths(const struct watch_reg *r)
 {
 	return r->used;
+}
+
+int watch_in_table(enum watch_kind kind, enum watch_table t)
+{
+	/* addWatch puts both modes in both of Apache's tables. */
+	return t == WTAB_DATA ? kind != WK_CHILD : kind != WK_DATA;
+}
+
+int watch_conn_each(struct watch_reg *r, struct watch_conn *wc,
+		    enum watch_table t, watch_path_cb cb, void *arg)
+{
+	const struct watch_node *n;
+	uint64_t round = ++r->lround;
+
+	for (n = wc->head; n; n = n->c_next) {
+		int rc;
+
+		if (!watch_in_table(n->kind, t) || n->e->lstamp == round)
+			continue;
+		n->e->lstamp = round;
+		if ((rc = cb(arg, n->e->path, n->e->len)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int count_path(void *arg, const char *path, size_t len)
+{
+	(void)path;
+	(void)len;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+size_t watch_conn_pairs(struct watch_reg *r, struct watch_conn *wc,
+			enum watch_table t)
+{
+	size_t n = 0;
+
+	(void)watch_conn_each(r, wc, t, count_path, &n);
+	return n;
+}
+
+static int entry_in_table(const struct watch_entry *e, enum watch_table t)
+{
+	int k;
+
+	for (k = 0; k < WK_KINDS; k++)
+		if (e->list[k] && watch_in_table((enum watch_kind)k, t))
+			return 1;
+	return 0;
+}
+
+int watch_each(struct watch_reg *r, enum watch_table t,
+	       watch_path_cb path_cb, watch_conn_cb conn_cb, void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < r->cap; i++) {
+		const struct watch_entry *e = r->slots[i];
+		uint64_t round;
+		int k, rc;
+
+		if (!e || e == TOMB || !entry_in_table(e, t))
+			continue;
+		if ((rc = path_cb(arg, e->path, e->len)) != 0)
+			return rc;
+		round = ++r->lround;
+		for (k = 0; k < WK_KINDS; k++) {
+			const struct watch_node *n;
+
+			if (!watch_in_table((enum watch_kind)k, t))
+				continue;
+			for (n = e->list[k]; n; n = n->e_next) {
+				if (n->wc->lstamp == round)
+					continue;
+				n->wc->lstamp = round;
+				if ((rc = conn_cb(arg, n->wc)) != 0)
+					return rc;
+			}
+		}
+	}
+	return 0;
+}
+
+size_t watch_table_paths(const struct watch_reg *r, enum watch_table t)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->cap; i++)
+		if (r->slots[i] && r->slots[i] != TOMB && entry_in_table(r->slots[i], t))
+			n++;
+	return n;
 }

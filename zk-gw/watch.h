@@ -25,6 +25,7 @@ struct watch_conn {
 	struct watch_node *head;	/* this connection's registrations */
 	size_t count;
 	uint64_t stamp;			/* last fire round that told this conn */
+	uint64_t lstamp;		/* last listing round that saw it */
 };
 
 struct watch_reg {
@@ -34,6 +35,7 @@ struct watch_reg {
 	size_t nrec;			/* WK_RECURSIVE registrations */
 	size_t limit;			/* max registrations (0 = unlimited) */
 	uint64_t round;
+	uint64_t lround;		/* listing rounds (dedup in watch_each) */
 };
 
 int watch_init(struct watch_reg *r, size_t limit);
@@ -71,5 +73,44 @@ size_t watch_fire_recursive(struct watch_reg *r, const char *path, size_t len,
 
 /* Number of distinct paths with watches. */
 size_t watch_paths(const struct watch_reg *r);
+
+/* Listing, for the four-letter words (O(registrations): never on a
+ * request path). Apache 3.8 keeps two tables: a data table (exists,
+ * getData and both addWatch modes) and a child table (getChildren and
+ * both addWatch modes). A (path, connection) pair is one watch of a table,
+ * whatever kinds make it up: a connection with a data and a recursive
+ * watch at P has one data-table watch at P. wchs, wchc and wchp list the
+ * data table only; mntr's zk_watch_count adds up the pairs of both.
+ * The listing calls stamp entries and connections to visit each pair once
+ * (a counter of their own, apart from the fire rounds), hence non-const. */
+enum watch_table {
+	WTAB_DATA = 0,
+	WTAB_CHILD = 1
+};
+
+/* 1 if a watch of this kind is in table t. */
+int watch_in_table(enum watch_kind kind, enum watch_table t);
+
+/* Pairs of table t that connection wc holds (= its distinct paths). */
+size_t watch_conn_pairs(struct watch_reg *r, struct watch_conn *wc,
+			enum watch_table t);
+
+/* Calls cb(arg, path, len) once for each path wc watches in table t (no
+ * useful order; path is NUL-terminated). cb returns 0 to go on, non-zero
+ * to stop: that value is returned; 0 at the end. cb must not change the
+ * registry. */
+typedef int (*watch_path_cb)(void *arg, const char *path, size_t len);
+int watch_conn_each(struct watch_reg *r, struct watch_conn *wc,
+		    enum watch_table t, watch_path_cb cb, void *arg);
+
+/* For each path with a watch in table t (no useful order): path_cb(arg,
+ * path, len), then conn_cb(arg, wc) once for each connection watching it
+ * there. Same return rules as watch_conn_each. */
+typedef int (*watch_conn_cb)(void *arg, const struct watch_conn *wc);
+int watch_each(struct watch_reg *r, enum watch_table t,
+	       watch_path_cb path_cb, watch_conn_cb conn_cb, void *arg);
+
+/* Number of distinct paths with a watch in table t (walks the table). */
+size_t watch_table_paths(const struct watch_reg *r, enum watch_table t);
 
 #endif

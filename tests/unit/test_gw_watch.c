@@ -1,5 +1,7 @@
 /* test_gw_watch.c: the gateway's watch registry. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 /* The Makefile links tests with libzk.a only: compile the module in. */
 #include "../../zk-gw/watch.c"
 #include "unit.h"
@@ -159,6 +161,123 @@ static void test_persistent_and_recursive(void)
 	watch_free(&r);
 }
 
+struct seen {
+	char paths[8][8];
+	int npaths;
+	int conns[8];		/* per path: connections listed */
+	int conn_hits[8][3];	/* per path, per connection */
+	struct watch_conn *base;
+	int stop_after;		/* stop after this many callbacks (0 = never) */
+	int calls;
+};
+
+static int on_path(void *arg, const char *path, size_t len)
+{
+	struct seen *s = arg;
+
+	CHECK(len < sizeof(s->paths[0]) && path[len] == '\0');
+	snprintf(s->paths[s->npaths], sizeof(s->paths[0]), "%s", path);
+	s->npaths++;
+	return s->stop_after && ++s->calls >= s->stop_after ? 7 : 0;
+}
+
+static int on_conn(void *arg, const struct watch_conn *wc)
+{
+	struct seen *s = arg;
+
+	s->conns[s->npaths - 1]++;
+	s->conn_hits[s->npaths - 1][wc - s->base]++;
+	return s->stop_after && ++s->calls >= s->stop_after ? 7 : 0;
+}
+
+static int find_path(const struct seen *s, const char *p)
+{
+	int i;
+
+	for (i = 0; i < s->npaths; i++)
+		if (strcmp(s->paths[i], p) == 0)
+			return i;
+	return -1;
+}
+
+/* Apache's tables: data = data, persistent, recursive; child = child,
+ * persistent, recursive. A pair counts once whatever its kinds. */
+static void test_listing(void)
+{
+	struct watch_reg r;
+	struct watch_conn wc[3] = { { 0 } };
+	struct seen s;
+	int i;
+
+	CHECK(watch_init(&r, 0) == 0);
+	CHECK(watch_add(&r, &wc[0], P("/a"), WK_DATA) == 0);
+	CHECK(watch_add(&r, &wc[0], P("/a"), WK_CHILD) == 0);
+	CHECK(watch_add(&r, &wc[0], P("/b"), WK_PERSIST) == 0);
+	CHECK(watch_add(&r, &wc[1], P("/a"), WK_DATA) == 0);
+	CHECK(watch_add(&r, &wc[1], P("/a"), WK_RECURSIVE) == 0);
+	CHECK(watch_add(&r, &wc[1], P("/c"), WK_CHILD) == 0);	/* child only */
+	CHECK(watch_add(&r, &wc[2], P("/d"), WK_RECURSIVE) == 0);
+	CHECK(watch_in_table(WK_DATA, WTAB_DATA) && !watch_in_table(WK_DATA, WTAB_CHILD));
+	CHECK(watch_in_table(WK_CHILD, WTAB_CHILD) && !watch_in_table(WK_CHILD, WTAB_DATA));
+	CHECK(watch_in_table(WK_PERSIST, WTAB_DATA) && watch_in_table(WK_PERSIST, WTAB_CHILD));
+	CHECK(watch_in_table(WK_RECURSIVE, WTAB_DATA) && watch_in_table(WK_RECURSIVE, WTAB_CHILD));
+	CHECK_EQ_INT(watch_conn_pairs(&r, &wc[0], WTAB_DATA), 2);	/* /a /b */
+	CHECK_EQ_INT(watch_conn_pairs(&r, &wc[1], WTAB_DATA), 1);	/* /a once */
+	CHECK_EQ_INT(watch_conn_pairs(&r, &wc[2], WTAB_DATA), 1);
+	CHECK_EQ_INT(watch_conn_pairs(&r, &wc[0], WTAB_CHILD), 2);	/* /a /b */
+	CHECK_EQ_INT(watch_conn_pairs(&r, &wc[1], WTAB_CHILD), 2);	/* /a /c */
+	CHECK_EQ_INT(watch_table_paths(&r, WTAB_DATA), 3);		/* /a /b /d */
+	CHECK_EQ_INT(watch_table_paths(&r, WTAB_CHILD), 4);
+	CHECK_EQ_INT(watch_paths(&r), 4);
+
+	memset(&s, 0, sizeof(s));
+	s.base = wc;
+	CHECK_EQ_INT(watch_conn_each(&r, &wc[1], WTAB_DATA, on_path, &s), 0);
+	CHECK_EQ_INT(s.npaths, 1);
+	CHECK(strcmp(s.paths[0], "/a") == 0);
+
+	memset(&s, 0, sizeof(s));
+	s.base = wc;
+	CHECK_EQ_INT(watch_each(&r, WTAB_DATA, on_path, on_conn, &s), 0);
+	CHECK_EQ_INT(s.npaths, 3);
+	CHECK(find_path(&s, "/c") < 0);
+	i = find_path(&s, "/a");
+	CHECK(i >= 0);
+	CHECK_EQ_INT(s.conns[i], 2);
+	CHECK_EQ_INT(s.conn_hits[i][0], 1);
+	CHECK_EQ_INT(s.conn_hits[i][1], 1);	/* data + recursive: once */
+	i = find_path(&s, "/d");
+	CHECK(i >= 0);
+	CHECK_EQ_INT(s.conn_hits[i][2], 1);
+
+	memset(&s, 0, sizeof(s));
+	s.base = wc;
+	CHECK_EQ_INT(watch_each(&r, WTAB_CHILD, on_path, on_conn, &s), 0);
+	CHECK_EQ_INT(s.npaths, 4);
+	CHECK(find_path(&s, "/c") >= 0);
+
+	/* a non-zero callback stops the walk and is returned */
+	memset(&s, 0, sizeof(s));
+	s.base = wc;
+	s.stop_after = 2;
+	CHECK_EQ_INT(watch_each(&r, WTAB_DATA, on_path, on_conn, &s), 7);
+	CHECK_EQ_INT(s.calls, 2);
+
+	/* one-shot watches fired are gone from the listing */
+	watch_round(&r);
+	CHECK_EQ_INT(watch_fire(&r, P("/a"), WK_DATA, cb, wc), 2);
+	CHECK_EQ_INT(watch_conn_pairs(&r, &wc[0], WTAB_DATA), 1);	/* /b */
+	CHECK_EQ_INT(watch_conn_pairs(&r, &wc[1], WTAB_DATA), 1);	/* /a recursive */
+	watch_drop_conn(&r, &wc[1]);
+	CHECK_EQ_INT(watch_table_paths(&r, WTAB_DATA), 2);		/* /b /d */
+	CHECK_EQ_INT(watch_conn_pairs(&r, &wc[1], WTAB_DATA), 0);
+	watch_drop_conn(&r, &wc[0]);
+	watch_drop_conn(&r, &wc[2]);
+	CHECK_EQ_INT(watch_table_paths(&r, WTAB_DATA), 0);
+	CHECK_EQ_INT(watch_each(&r, WTAB_DATA, on_path, on_conn, &s), 0);
+	watch_free(&r);
+}
+
 int main(void)
 {
 	static const struct unit_case cases[] = {
@@ -167,6 +286,7 @@ int main(void)
 		{ "drop_and_remove", test_drop_and_remove },
 		{ "limit", test_limit },
 		{ "persistent_and_recursive", test_persistent_and_recursive },
+		{ "listing", test_listing },
 		{ NULL, NULL }
 	};
 	return unit_run("gw_watch", cases);
