@@ -2,7 +2,12 @@
  * non-blocking reads, framing with the jute.maxbuffer limit, bounded
  * output buffers, and backpressure: a connection whose output is backed
  * up, or whose request FIFO is full, is not read until it drains, so one
- * slow client never makes the gateway buffer without bound. */
+ * slow client never makes the gateway buffer without bound.
+ *
+ * Output is written at the end of each loop turn (conn_flush_dirty) without
+ * asking epoll first; EPOLLOUT is armed only after a short write and
+ * disarmed once the queue drains, so a client that keeps up costs no
+ * epoll_ctl per request. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -101,7 +106,7 @@ static void accept_one(int fd, struct sockaddr_in *sin)
 	c->peer_v4 = ip;
 	inet_ntop(AF_INET, &sin->sin_addr, c->peer_ip, sizeof(c->peer_ip));
 	snprintf(c->peer, sizeof(c->peer), "%s:%u", c->peer_ip, ntohs(sin->sin_port));
-	c->established_ms = wall_now_ms();
+	c->established_ms = gw_wall_ms();
 	c->last_resp_ms = c->established_ms;
 	c->lat_min = -1;
 	c->last_zxid = -1;
@@ -154,24 +159,35 @@ struct conn *conn_by_id(uint64_t id)
 	return map_get(gw.conn_ids, id);
 }
 
+/* Backpressure: no new requests from a connection whose output or request
+ * FIFO is full, or that waits for its session or its close. */
+static int wants_input(const struct conn *c)
+{
+	return c->st != CS_CLOSING && c->st != CS_SESSION &&
+	    c->out_len - c->out_off < GW_OUT_SOFT &&
+	    c->npend < GW_MAX_PENDING;
+}
+
 void conn_update_interest(struct conn *c)
 {
 	uint32_t ev = 0;
-	size_t backlog = c->out_len - c->out_off;
-	int want_read = c->st != CS_CLOSING && c->st != CS_SESSION &&
-	    backlog < GW_OUT_SOFT &&
-	    c->npend < GW_MAX_PENDING;
+	int want_read, want_write;
 
-	if (c->dead)
+	/* Output queued this turn is about to be written, and conn_flush()
+	 * comes back here knowing what is left: deciding now could stop
+	 * reading for a backlog that is gone a moment later. */
+	if (c->dead || c->dirty)
 		return;
+	want_read = wants_input(c);
+	want_write = c->blocked && c->out_len > c->out_off;
 	if (want_read)
 		ev |= EPOLLIN;
-	if (backlog > 0)
+	if (want_write)
 		ev |= EPOLLOUT;
-	if ((!!want_read) == c->reading && (backlog > 0) == c->writing)
+	if (want_read == c->reading && want_write == c->writing)
 		return;
 	c->reading = want_read;
-	c->writing = backlog > 0;
+	c->writing = want_write;
 	if (loop_mod(&gw.d->loop, c->fd, ev) < 0)
 		warn("epoll mod %s", c->peer);
 }
@@ -226,7 +242,9 @@ int conn_write(struct conn *c, const void *p, size_t n)
 	}
 	memcpy(c->out + c->out_len, p, n);
 	c->out_len += n;
-	if (!c->dirty) {
+	/* A blocked socket is written when EPOLLOUT says it has room; trying
+	 * it again at the end of this turn would only get EAGAIN. */
+	if (!c->dirty && !c->blocked) {
 		c->dirty = 1;
 		c->dirty_prev = NULL;
 		c->dirty_next = gw.dirty;
@@ -240,19 +258,29 @@ int conn_write(struct conn *c, const void *p, size_t n)
 void conn_flush(struct conn *c)
 {
 	dirty_unlink(c);
+	c->blocked = 0;
 	while (c->out_off < c->out_len) {
-		ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+		size_t want = c->out_len - c->out_off;
+		ssize_t w = send(c->fd, c->out + c->out_off, want,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN)
+			if (errno == EAGAIN) {
+				c->blocked = 1;
 				break;
+			}
 			conn_close(c, NULL);
 			return;
 		}
 		c->out_off += (size_t)w;
+		if ((size_t)w < want) {
+			/* The socket buffer is full: another send now would
+			 * only get EAGAIN. Wait for EPOLLOUT. */
+			c->blocked = 1;
+			break;
+		}
 	}
 	if (c->out_off == c->out_len) {
 		c->out_off = c->out_len = 0;
@@ -269,8 +297,7 @@ void conn_flush(struct conn *c)
 	}
 	/* Frames held while the output was backed up wait in the input
 	 * buffer; the socket may have nothing more to wake us with. */
-	if (c->in_len > c->in_off && c->out_len - c->out_off < GW_OUT_SOFT &&
-	    c->st == CS_OPEN && !c->reading)
+	if (c->held && c->out_len - c->out_off < GW_OUT_SOFT && c->st == CS_OPEN)
 		ops_mark_ready(c);
 	conn_update_interest(c);
 }
@@ -280,11 +307,13 @@ void conn_flush_dirty(void)
 	int round;
 
 	/* Flushing can free room that lets held frames run, whose replies
-	 * need flushing in turn; a few rounds, the rest at the next wake-up. */
-	for (round = 0; round < 4; round++) {
+	 * need flushing in turn; a few rounds, the rest at the next wake-up.
+	 * The last round only writes: no EPOLLOUT is armed for output that
+	 * was never tried, so none may stay queued past the end of the turn. */
+	for (round = 0;; round++) {
 		while (gw.dirty)
 			conn_flush(gw.dirty);
-		if (!gw.ready)
+		if (!gw.ready || round == 4)
 			break;
 		ops_run_ready();
 	}
@@ -348,6 +377,7 @@ void conn_close_after_flush(struct conn *c)
 /* Handle every whole frame in the input buffer that may run now. */
 static void conn_process(struct conn *c)
 {
+	c->held = 0;
 	while (!c->dead && c->in_len > c->in_off) {
 		const uint8_t *p = c->in + c->in_off;
 		size_t avail = c->in_len - c->in_off;
@@ -359,8 +389,10 @@ static void conn_process(struct conn *c)
 		if (c->st == CS_NEW && avail >= 4 && fourlw_maybe(c, p))
 			return;
 		if (c->st == CS_OPEN &&
-		    (c->npend >= GW_MAX_PENDING || c->out_len - c->out_off >= GW_OUT_SOFT))
+		    (c->npend >= GW_MAX_PENDING || c->out_len - c->out_off >= GW_OUT_SOFT)) {
+			c->held = 1;
 			break;
+		}
 		rc = jute_frame_peek(p, avail, (size_t)gw.max_buffer, &len);
 		if (rc < 0) {
 			int32_t l = (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
@@ -473,7 +505,8 @@ static void conn_read(struct conn *c)
 		c->in_len += (size_t)r;
 		budget -= (size_t)r < budget ? (size_t)r : budget;
 		conn_process(c);
-		if (c->dead || !c->reading || c->st == CS_SESSION)
+		/* c->reading may lag until the end-of-turn flush. */
+		if (c->dead || !wants_input(c))
 			break;
 		if ((size_t)r < room)
 			break;	/* drained the socket */
@@ -502,6 +535,7 @@ static void conn_io_cb(void *arg, int fd, uint32_t events)
 		conn_flush(c);
 	if (!c->dead)
 		conn_update_interest(c);
+	/* Replies leave at the end of the turn (gw_end_of_turn), together
+	 * with those other callbacks of this turn queue on the connection. */
 	ops_run_ready();
-	conn_flush_dirty();
 }

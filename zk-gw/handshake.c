@@ -136,7 +136,7 @@ int hs_connect(struct conn *c, const uint8_t *p, size_t n)
 			return -1;
 		}
 		c->sess_corr = corr;
-		c->sess_asked_ms = loop_now_ms();
+		c->sess_asked_ms = gw_now_ms();
 		c->st = CS_SESSION;
 		c->timeout = t;
 		return 0;

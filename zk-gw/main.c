@@ -12,6 +12,31 @@
 
 struct gw gw;
 
+/* The end-of-turn hook daemon_open_ipc() installed (it sends the turn's
+ * IPC frames); ours runs it after writing client output. */
+static void (*ipc_end_of_turn)(void *);
+static void *ipc_end_arg;
+
+void gw_tick(void)
+{
+	gw.now_us = loop_now_us();
+	gw.now_wall_ms = wall_now_ms();
+	gw.clock_stale = 0;
+}
+
+/* Client output is written once per turn, after every callback of the
+ * turn had its say; then what the turn sent to other daemons (writes
+ * forwarded while output drained included) leaves. The next turn reads
+ * the clock again. */
+static void gw_end_of_turn(void *arg)
+{
+	(void)arg;
+	ops_run_ready();
+	conn_flush_dirty();
+	ipc_end_of_turn(ipc_end_arg);
+	gw.clock_stale = 1;
+}
+
 static void gw_status(struct daemon *d, struct json *j)
 {
 	(void)d;
@@ -95,6 +120,7 @@ int main(int argc, char **argv)
 	jute_buf_init(&gw.scratch, GW_OUT_HARD);
 	jute_buf_init(&gw.wscratch, GW_OUT_HARD);
 	jute_buf_init(&gw.authbuf, 64 << 10);
+	gw_tick();
 	gw.started_ms = loop_now_ms();
 
 	conf_client_endpoint(&d.conf, &host, &port);
@@ -108,6 +134,11 @@ int main(int argc, char **argv)
 	d.on_status = gw_status;
 	d.ctx = &gw;
 	daemon_open_ipc(&d);
+	if (!d.loop.end_of_turn)
+		fatalx("event loop: no end-of-turn hook to chain");
+	ipc_end_of_turn = d.loop.end_of_turn;
+	ipc_end_arg = d.loop.end_arg;
+	loop_on_end_of_turn(&d.loop, gw_end_of_turn, NULL);
 	touch_ms = d.conf.tick_time / 2 > 0 ? d.conf.tick_time / 2 : 1;
 	if (loop_add(&d.loop, gw.lfd, EPOLLIN, conn_accept_cb, NULL) < 0 ||
 	    loop_timer(&d.loop, touch_ms, write_touch_timer, NULL) < 0 ||

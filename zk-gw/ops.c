@@ -38,10 +38,10 @@ static enum op_kind op_kind(int32_t op, int32_t *err)
 
 void ops_note_latency(struct conn *c, int64_t started_us)
 {
-	int64_t ms = (loop_now_us() - started_us) / 1000;
+	int64_t ms = (gw_now_us() - started_us) / 1000;
 
 	c->last_lat = ms;
-	c->last_resp_ms = wall_now_ms();
+	c->last_resp_ms = gw_wall_ms();
 	if (c->lat_min < 0 || ms < c->lat_min)
 		c->lat_min = ms;
 	if (ms > c->lat_max)
@@ -90,7 +90,7 @@ static struct pend *pend_new(struct conn *c, enum pend_state st, int32_t xid, in
 	p->st = st;
 	p->xid = xid;
 	p->op = op;
-	p->started_us = loop_now_us();
+	p->started_us = gw_now_us();
 	return p;
 }
 
@@ -303,7 +303,7 @@ int ops_request(struct conn *c, const uint8_t *p, size_t n)
 		return 0;
 	case K_READ:
 		if (!c->head)
-			return run_read(c, h.xid, h.type, body, blen, loop_now_us());
+			return run_read(c, h.xid, h.type, body, blen, gw_now_us());
 		pe = pend_new(c, PS_QUEUED, h.xid, h.type);
 		if (!pe || copy_frame(pe, body, blen) < 0) {
 			free(pe);

@@ -39,6 +39,8 @@ static void drain_until(int64_t want)
 			break;
 		}
 		struct pollfd pfd = { .fd = gw.d->ipc.in_fd, .events = POLLIN };
+		/* Waiting makes the turn's cached clock old: read it again. */
+		gw.clock_stale = 1;
 		if (poll(&pfd, 1, 5) < 0)
 			break;
 	}

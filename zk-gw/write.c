@@ -332,8 +332,8 @@ static void handle(struct daemon *d, const struct msg *m)
 }
 
 /* daemon on_msg. Called from the loop (drain the rest of the inbox, then
- * advance FIFOs and flush once for the whole batch) or nested from a read
- * that waits for TREE_APPLIED (just handle it). */
+ * advance FIFOs; the replies leave at the end of the turn) or nested from a
+ * read that waits for TREE_APPLIED (just handle it). */
 void write_on_msg(struct daemon *d, const struct msg *m)
 {
 	static int depth;
@@ -357,7 +357,6 @@ void write_on_msg(struct daemon *d, const struct msg *m)
 		ipc_release(frame);
 	}
 	ops_run_ready();
-	conn_flush_dirty();
 	depth--;
 }
 
@@ -374,7 +373,7 @@ void write_touch_timer(void *arg)
 		int i;
 
 		if (c && !c->dead && c->st == CS_SESSION &&
-		    loop_now_ms() - c->sess_asked_ms > (c->timeout > 10000 ? c->timeout : 10000)) {
+		    gw_now_ms() - c->sess_asked_ms > (c->timeout > 10000 ? c->timeout : 10000)) {
 			/* The createSession was lost (a daemon restarted): the
 			 * client retries on a new connection. */
 			conn_close(c, "no session from zk-sessiond in time");
