@@ -121,6 +121,7 @@ static void apply_one(struct treed *t, MDB_txn **w, int n)
 	}
 	t->applied = x->msg.zxid;
 	t->txns++;
+	t->since_bytes += (uint64_t)x->msg.txn.len;
 }
 
 static void treed_inbox(void *arg, int fd, uint32_t events)
@@ -263,6 +264,7 @@ int main(int argc, char **argv)
 		fatalx("cannot use the snapshot dir %s", snapdir);
 	t.purged_ms = -1;
 	t.since_snap = treed_since_newest(&t);
+	t.snap_bytes = treed_newest_bytes(&t);
 	jute_buf_init(&t.bodies, 256u << 20);
 	info("tree in %s: applied zxid %" PRIx64, t.dir, (uint64_t)t.applied);
 

@@ -13,10 +13,41 @@
 #include "log.h"
 #include "treed.h"
 
+/* A snapshot is due after snapCount txns (Apache's rule) and, once the
+ * tree is past SNAP_CHEAP_BYTES, when the txns since the last one also
+ * add up to the size of that one. A snapshot copies the whole tree, so
+ * without the second rule a large tree under load is copied again and
+ * again (a 700 MB tree every 100k txns of 1 KiB writes 7 bytes of
+ * snapshot per byte of log); with it, snapshot writes stay at most about
+ * the log's own, and the log kept between two snapshots is at most about
+ * the tree's size. */
+#define SNAP_CHEAP_BYTES	(64u << 20)
+
 void treed_snap_maybe(struct treed *t)
 {
-	if (t->since_snap >= (uint64_t)t->d->conf.snap_count && snapper_start(&t->snap) == 1)
+	if (t->since_snap < (uint64_t)t->d->conf.snap_count)
+		return;
+	if (t->snap_bytes > SNAP_CHEAP_BYTES && t->since_bytes < t->snap_bytes)
+		return;
+	if (snapper_start(&t->snap) == 1) {
 		t->since_snap = 0;
+		t->since_bytes = 0;
+	}
+}
+
+uint64_t treed_newest_bytes(const struct treed *t)
+{
+	char name[64];
+	struct stat st;
+
+	if (t->snaps.n == 0)
+		return 0;
+	snap_name(name, sizeof name, t->snaps.zxid[t->snaps.n - 1]);
+	if (fstatat(t->snap.dirfd, name, &st, 0) < 0) {
+		warn("snapshot: stat %s/%s", t->snap.dir, name);
+		return 0;
+	}
+	return (uint64_t)st.st_size;
 }
 
 /* Tells zk-zabd which snapshots exist; purge = 1 after a snapshot purge. */
@@ -54,6 +85,7 @@ void treed_snap_done(void *arg, int fd, uint32_t events)
 	     t->snap.dir, (uint64_t)zxid, t->snap_last_ms);
 	if (snap_list(t->snap.dirfd, &t->snaps) < 0)
 		t->snaps.n = 0;
+	t->snap_bytes = treed_newest_bytes(t);
 	treed_snap_tell(t, 0);
 }
 
@@ -106,8 +138,10 @@ int treed_command(struct daemon *d, const char *cmd, size_t len, char *out,
 			snprintf(out, outlen, "snapshot: cannot start (see zk-treed's log)");
 			return EIO;
 		}
-		if (k == 1)
+		if (k == 1) {
 			t->since_snap = 0;
+			t->since_bytes = 0;
+		}
 		/* The one running (or just started) is number taken + 1. */
 		snprintf(out, outlen, "%s seq=%" PRIu64 " failures=%" PRIu64,
 			 k ? "started" : "running", t->snaps_taken + 1, t->snap_failures);

@@ -127,6 +127,11 @@ int snap_take(MDB_env *env, int dirfd, const char *dir, int64_t *zxid)
 		warn("snapshot: fsync %s/" SNAP_TMP, dir);
 		goto fail;
 	}
+	/* A snapshot is read again only by a restore: keep it out of the
+	 * page cache, where it would push out the tree. Only advice. */
+	rc = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	if (rc)
+		debug("snapshot: fadvise %s/" SNAP_TMP ": %s", dir, strerror(rc));
 	close(fd);
 	fd = -1;
 	/* The zxid of the copy's read txn is only in the copy. */

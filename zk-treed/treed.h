@@ -38,6 +38,8 @@ struct treed {
 	struct snapper snap;
 	struct snap_list snaps;
 	uint64_t since_snap;		/* txns applied since the last snapshot began */
+	uint64_t since_bytes;		/* their encoded bytes (about the log's growth) */
+	uint64_t snap_bytes;		/* size of the newest snapshot (0: none) */
 	uint64_t snaps_taken, snap_failures, snaps_purged, purges;
 	int64_t snap_last_zxid, snap_last_ms, restored_zxid;
 	int64_t purged_ms;		/* last autopurge, -1 never */
@@ -48,6 +50,8 @@ struct treed {
 void treed_tree_open(struct treed *t, const char *snapdir);
 /* Txns applied since the newest snapshot. */
 uint64_t treed_since_newest(const struct treed *t);
+/* Size of the newest snapshot file, 0 if none (or it cannot be read). */
+uint64_t treed_newest_bytes(const struct treed *t);
 /* Starts a snapshot when snapCount txns were applied since the last. */
 void treed_snap_maybe(struct treed *t);
 /* TREE_SNAPSHOT to zk-zabd; purge = 1 after a purge of snapshots. */
