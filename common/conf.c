@@ -26,6 +26,7 @@ enum conf_type {
 	CT_ONOFF,	/* on|off */
 	CT_WORDS,	/* comma list of four-letter words, or "*" */
 	CT_BOOL,	/* true|false, any case (Java's Boolean.parseBoolean) */
+	CT_DIGEST,	/* user:base64 of a SHA-1 (28 characters) */
 };
 
 struct conf_key {
@@ -74,6 +75,8 @@ static const struct conf_key conf_keys[] = {
 	{ "autopurge.purgeInterval", CT_INT, 0, 876000, 0, NULL, F(purge_hours) },
 	/* Apache's zookeeper.txnLogSizeLimitInKb; -1 or 0: our 64 MiB. */
 	{ "txnLogSizeLimitInKb", CT_LONG, -1, 4L << 20, -1, NULL, F(txnlog_kb) },
+	{ "DigestAuthenticationProvider.superDigest", CT_DIGEST, 0, 0, 0, NULL,
+	  F(super_digest) },
 };
 #define NKEYS (sizeof conf_keys / sizeof conf_keys[0])
 
@@ -185,6 +188,21 @@ static int conf_has_space(const char *v)
 	return 0;
 }
 
+/* "user:" + 27 base64 characters + "=" (20 bytes); user non-empty. */
+static int conf_digest_ok(const char *v)
+{
+	const char *colon = strrchr(v, ':'), *b;
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	if (colon == NULL || colon == v || strlen(colon + 1) != 28 || conf_has_space(v))
+		return 0;
+	for (b = colon + 1; b < colon + 28; b++)
+		if (*b == '\0' || strchr(b64, *b) == NULL)
+			return 0;
+	return colon[28] == '=';
+}
+
 /* "srvr, ruok,stat" -> "srvr,ruok,stat"; "*" alone means every word. */
 static int conf_words(struct conf_parse *p, const char *key, const char *v,
 		      char *dst, size_t size)
@@ -229,6 +247,12 @@ static int conf_set_key(struct conf_parse *p, const struct conf_key *k, const ch
 	case CT_HOST:
 		if (conf_has_space(v))
 			return conf_fail(p, k->name, "spaces in a host: \"%s\"", v);
+		return conf_str(p, k->name, v, field, k->size);
+	case CT_DIGEST:
+		/* A malformed digest would never match: say so now rather
+		 * than leave the operator locked out. */
+		if (!conf_digest_ok(v))
+			return conf_fail(p, k->name, "not user:base64-of-SHA-1 (28 characters): \"%s\"", v);
 		return conf_str(p, k->name, v, field, k->size);
 	case CT_PATH:
 		/* Daemons drop privileges and confine themselves to their

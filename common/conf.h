@@ -62,6 +62,11 @@ struct zk_conf {
 	int snap_retain;		/* autopurge.snapRetainCount, default 3, min 3 */
 	int purge_hours;		/* autopurge.purgeInterval, default 0 = off */
 	long txnlog_kb;			/* txnLogSizeLimitInKb, default -1 */
+	/* DigestAuthenticationProvider.superDigest: "user:base64(SHA-1(user:
+	 * password))"; a client that adds this digest auth passes every ACL
+	 * check. Apache takes it as the system property of the same name
+	 * (which its zoo.cfg also sets). Default "" = none. */
+	char super_digest[256];
 };
 
 /* Reads path into c. Returns 0, or -1 with err = "file:line: key: what is

@@ -28,6 +28,9 @@ COMPAT_CFG=(
 	"minSessionTimeout=1500"
 	"maxSessionTimeout=15000"
 	"4lw.commands.whitelist=ruok,srvr,stat,mntr,conf,cons,isro,wchs,wchc,wchp,dump,dirs"
+	# digest of super:pw (test_acl's super user); Apache turns an unknown
+	# zoo.cfg key into the system property zookeeper.<key>
+	"DigestAuthenticationProvider.superDigest=super:0bX78nEegDzJM3ju0iLBEJdWzjg="
 )
 
 compat_dispatch() {

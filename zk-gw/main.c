@@ -91,6 +91,7 @@ int main(int argc, char **argv)
 	daemon_init(&d, P_GW, argc, argv);
 	gw.d = &d;
 	gw.max_buffer = d.conf.jute_maxbuffer > 0 ? d.conf.jute_maxbuffer : JUTE_MAXBUFFER;
+	snprintf(gw.superdigest, sizeof gw.superdigest, "%s", d.conf.super_digest);
 	daemon_path(treedir, sizeof(treedir), "%s/tree", d.conf.data_dir);
 	{
 		/* LMDB readers write the env's lock file, and the env may not

@@ -139,6 +139,22 @@ class AclTest(zkt.ZkCase):
         # The parent is readable: its child event reaches everyone.
         self.assertEqual(r.ping(), [(rawzk.EV_CHILD, 3, self.root)])
 
+    def test_super_digest(self):
+        # The server's superDigest (super:pw here, see tests/compat.sh)
+        # passes every ACL check; a wrong password is just another id.
+        owner = self.client(auth_data=[("digest", "gina:pw")])
+        path = owner.create(self.p("locked"), b"s",
+                            acl=[make_digest_acl("gina", "pw", all=True)])
+        wrong = self.client(auth_data=[("digest", "super:nope")])
+        with self.assertRaises(NoAuthError):
+            wrong.get(path)
+        su = self.client(auth_data=[("digest", "super:pw")])
+        self.assertEqual(su.get(path)[0], b"s")
+        su.set(path, b"t")
+        self.assertEqual(owner.get(path)[0], b"t")
+        su.delete(path)
+        self.assertIsNone(self.zk.exists(path))
+
     def test_session_close_events_need_read(self):
         # The ephemerals a closing session leaves behind are deleted by
         # the close; NodeDeleted goes only to connections with READ.

@@ -307,6 +307,37 @@ static void t_snapshot_keys(void)
 	expect_err("dataDir=@D\nautopurge.bogus=1\n", "2: autopurge.bogus: unknown key");
 }
 
+/* DigestAuthenticationProvider.superDigest: kept as given when it is
+ * user:base64(SHA-1); anything else names the key. */
+static void t_super_digest(void)
+{
+	struct zk_conf c;
+	const char *bad[] = {
+		"0bX78nEegDzJM3ju0iLBEJdWzjg=",		/* no user */
+		":0bX78nEegDzJM3ju0iLBEJdWzjg=",	/* empty user */
+		"super:0bX78nEegDzJM3ju0iLBEJdWzj=",	/* 27 characters */
+		"super:0bX78nEegDzJM3ju0iLBEJdWzjgg",	/* no padding */
+		"super:0bX78nEegDzJM3ju0iLBEJdW*jg=",	/* not base64 */
+		"super:pw",				/* a password, not a digest */
+	};
+	char text[256], msg[256];
+
+	write_myid(NULL);
+	CHECK_EQ_INT(load(&c, "dataDir=@D\n"), 0);
+	CHECK_EQ_STR(c.super_digest, "");
+	CHECK_EQ_INT(load(&c, "dataDir=@D\nDigestAuthenticationProvider.superDigest="
+			  "super:0bX78nEegDzJM3ju0iLBEJdWzjg=\n"), 0);
+	CHECK_EQ_STR(c.super_digest, "super:0bX78nEegDzJM3ju0iLBEJdWzjg=");
+	CHECK_EQ_STR(warnings, "");
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text,
+			 "dataDir=@D\nDigestAuthenticationProvider.superDigest=%s\n", bad[i]);
+		snprintf(msg, sizeof msg, "2: DigestAuthenticationProvider.superDigest: "
+			 "not user:base64-of-SHA-1 (28 characters): \"%s\"", bad[i]);
+		expect_err(text, msg);
+	}
+}
+
 static void t_errors(void)
 {
 	write_myid(NULL);
@@ -487,6 +518,7 @@ static const struct unit_case cases[] = {
 	{ "servers", t_servers },
 	{ "ignored_keys", t_ignored_keys },
 	{ "snapshot_keys", t_snapshot_keys },
+	{ "super_digest", t_super_digest },
 	{ "errors", t_errors },
 	{ "server_errors", t_server_errors },
 	{ "myid", t_myid },
