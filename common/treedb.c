@@ -25,6 +25,7 @@
 #include "treekey.h"
 
 #define KEY_MAX TK_KEY_MAX
+_Static_assert(TREEDB_KEY_MAX == TK_KEY_MAX, "struct treedb_at holds a node key");
 /* 1: fixed node header; 2: compact header, path keys; 3: hashed parent
  * keys; 4: a name length before the name (shortlex sibling order) */
 #define TREEDB_FORMAT 4
@@ -380,13 +381,29 @@ int treedb_rbegin(struct treedb *t, MDB_txn **txn)
 
 /* ---- nodes ------------------------------------------------------------ */
 
+/* Decodes the record val found for path; 0, ZNONODE or -1. */
+static int node_decode(const MDB_val *val, const char *path, size_t len,
+		       const char *name, size_t nlen, int hashed, struct tree_node *n)
+{
+	const uint8_t *vname;
+	size_t vlen;
+
+	if (tk_decode(val, n, &vname, &vlen) != 0) {
+		warnx("tree: node %.*s: malformed value", (int)(len > 200 ? 200 : len), path);
+		return -1;
+	}
+	/* a hashed name is checked against the one spelled out */
+	if (hashed && (vname == NULL || vlen != nlen || memcmp(vname, name, nlen) != 0))
+		return ZNONODE;
+	return 0;
+}
+
 int treedb_get(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
 	       struct tree_node *n)
 {
 	uint8_t kb[KEY_MAX];
-	const uint8_t *vname;
 	const char *name;
-	size_t nlen, vlen;
+	size_t nlen;
 	MDB_val key, val;
 	int rc, hashed;
 
@@ -399,14 +416,40 @@ int treedb_get(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
 		return ZNONODE;
 	if (rc)
 		return lmdb_fail("get node", rc);
-	if (tk_decode(&val, n, &vname, &vlen) != 0) {
-		warnx("tree: node %.*s: malformed value", (int)(len > 200 ? 200 : len), path);
-		return -1;
-	}
-	/* a hashed name is checked against the one spelled out */
-	if (hashed && (vname == NULL || vlen != nlen || memcmp(vname, name, nlen) != 0))
+	return node_decode(&val, path, len, name, nlen, hashed, n);
+}
+
+int treedb_find(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
+		struct tree_node *n, struct treedb_at *at)
+{
+	MDB_val key;
+	int rc;
+
+	at->c = NULL;
+	key.mv_size = tk_node_key(t->hkey, path, len, at->kb, &at->name, &at->nlen,
+				  &at->hashed);
+	at->klen = key.mv_size;
+	if (key.mv_size == 0)
 		return ZNONODE;
-	return 0;
+	key.mv_data = at->kb;
+	rc = mdb_cursor_open(txn, t->nodes, &at->c);
+	if (rc) {
+		at->c = NULL;
+		return lmdb_fail("node cursor", rc);
+	}
+	rc = mdb_cursor_get(at->c, &key, &at->old, MDB_SET_KEY);
+	if (rc == MDB_NOTFOUND)
+		return ZNONODE;
+	if (rc)
+		return lmdb_fail("find node", rc);
+	return node_decode(&at->old, path, len, at->name, at->nlen, at->hashed, n);
+}
+
+void treedb_at_close(struct treedb_at *at)
+{
+	if (at->c)
+		mdb_cursor_close(at->c);
+	at->c = NULL;
 }
 
 void tree_node_stat(const struct tree_node *n, struct jute_stat *s)
@@ -687,32 +730,22 @@ int treedb_ephemerals(struct treedb *t, MDB_txn *txn, int64_t session,
 
 /* ---- writes ------------------------------------------------------------ */
 
-int treedb_put(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
-	       const struct tree_node *n)
+/* The node value for n in t->scratch (built there because n->data may
+ * point into the very page a put rewrites); its length, 0 on failure. */
+static size_t build_value(struct treedb *t, const struct tree_node *n,
+			  const char *name, size_t nlen, int hashed)
 {
-	uint8_t kb[KEY_MAX];
-	MDB_val key, val;
-	size_t dlen = n->data_len > 0 ? (size_t)n->data_len : 0, hlen, nlen, need;
-	const char *name;
+	size_t dlen = n->data_len > 0 ? (size_t)n->data_len : 0, hlen;
+	size_t need = TK_HDR_MAX + 10 + (hashed ? nlen : 0) + dlen;
 	uint8_t *p;
-	int rc, hashed;
 
-	key.mv_size = tk_node_key(t->hkey, path, len, kb, &name, &nlen, &hashed);
-	if (key.mv_size == 0) {
-		warnx("tree: put: bad path %.*s", (int)(len > 200 ? 200 : len), path);
-		return -1;
-	}
-	key.mv_data = kb;
-	/* The value is built in scratch first: n->data may point into the
-	 * very page this put rewrites. */
-	need = TK_HDR_MAX + 10 + (hashed ? nlen : 0) + dlen;
 	if (t->scratch_cap < need) {
 		size_t cap = need + 4096;
 		uint8_t *np = realloc(t->scratch, cap);
 
 		if (np == NULL) {
 			warnx("tree: put: out of memory");
-			return -1;
+			return 0;
 		}
 		t->scratch = np;
 		t->scratch_cap = cap;
@@ -721,10 +754,67 @@ int treedb_put(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
 	hlen = tk_encode_hdr(n, hashed ? name : NULL, nlen, p);
 	if (dlen)
 		memcpy(p + hlen, n->data, dlen);
-	val.mv_size = hlen + dlen;
-	val.mv_data = p;
+	return hlen + dlen;
+}
+
+int treedb_put(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
+	       const struct tree_node *n)
+{
+	uint8_t kb[KEY_MAX];
+	MDB_val key, val;
+	size_t nlen;
+	const char *name;
+	int rc, hashed;
+
+	key.mv_size = tk_node_key(t->hkey, path, len, kb, &name, &nlen, &hashed);
+	if (key.mv_size == 0) {
+		warnx("tree: put: bad path %.*s", (int)(len > 200 ? 200 : len), path);
+		return -1;
+	}
+	key.mv_data = kb;
+	val.mv_size = build_value(t, n, name, nlen, hashed);
+	if (val.mv_size == 0)
+		return -1;
+	val.mv_data = t->scratch;
 	rc = mdb_put(txn, t->nodes, &key, &val, 0);
 	return rc ? lmdb_fail("put node", rc) : 0;
+}
+
+/* Names longer than this go through scratch in treedb_put_at. */
+#define AT_NAME_MAX 256
+
+int treedb_put_at(struct treedb *t, struct treedb_at *at, const struct tree_node *n)
+{
+	const uint8_t *d = n->data;
+	uintptr_t old = (uintptr_t)at->old.mv_data, dp = (uintptr_t)d;
+	size_t dlen = n->data_len > 0 ? (size_t)n->data_len : 0, hlen;
+	uint8_t hdr[TK_HDR_MAX + 10 + AT_NAME_MAX];
+	MDB_val key = { at->klen, at->kb }, val;
+	int rc;
+
+	/* Data from elsewhere (a setData's new value) is written straight
+	 * into the record LMDB reserves: one copy of it fewer. Data still in
+	 * the old record goes through scratch, since the put moves or
+	 * overwrites that record. */
+	if ((dlen && dp + dlen > old && dp < old + at->old.mv_size) ||
+	    (at->hashed && at->nlen > AT_NAME_MAX)) {
+		val.mv_size = build_value(t, n, at->name, at->nlen, at->hashed);
+		if (val.mv_size == 0)
+			return -1;
+		val.mv_data = t->scratch;
+		rc = mdb_cursor_put(at->c, &key, &val, MDB_CURRENT);
+		return rc ? lmdb_fail("put node", rc) : 0;
+	}
+	hlen = tk_encode_hdr(n, at->hashed ? at->name : NULL, at->nlen, hdr);
+	val.mv_size = hlen + dlen;
+	val.mv_data = NULL;
+	rc = mdb_cursor_put(at->c, &key, &val, MDB_CURRENT | MDB_RESERVE);
+	if (rc)
+		return lmdb_fail("put node", rc);
+	memcpy(val.mv_data, hdr, hlen);
+	if (dlen)
+		memcpy((uint8_t *)val.mv_data + hlen, d, dlen);
+	return 0;
 }
 
 int treedb_del(struct treedb *t, MDB_txn *txn, const char *path, size_t len)

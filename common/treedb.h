@@ -35,6 +35,7 @@
 /* Not a limit of the tree (any path fits): a size below which zk-gw
  * builds a synthesized event on its stack. */
 #define TREEDB_PATH_MAX		500
+#define TREEDB_KEY_MAX		511	/* LMDB's default; = TK_KEY_MAX */
 #define TREEDB_MAPSIZE		(8ull << 30)	/* sparse */
 #define TREEDB_ACL_OPEN		1u	/* id of [ALL, world:anyone] */
 #define TREEDB_ACL_READ		2u	/* id of [READ, world:anyone] */
@@ -174,6 +175,26 @@ int treedb_ephemerals(struct treedb *t, MDB_txn *txn, int64_t session,
 int treedb_put(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
 	       const struct tree_node *n);
 int treedb_del(struct treedb *t, MDB_txn *txn, const char *path, size_t len);
+
+/* A node looked up for a rewrite: the cursor stays on its record, so the
+ * rewrite (treedb_put_at) walks the B-tree once instead of twice. */
+struct treedb_at {
+	MDB_cursor *c;
+	const char *name;	/* a hashed key's name, into the path given */
+	size_t nlen;
+	int hashed;
+	MDB_val old;		/* the record found (into the map) */
+	size_t klen;
+	uint8_t kb[TREEDB_KEY_MAX]; /* its key (a put may move the map's copy) */
+};
+/* treedb_get for a write txn, leaving at on the node: 0 found, ZNONODE,
+ * -1 (logged). Call treedb_at_close after either, whatever the result. */
+int treedb_find(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
+		struct tree_node *n, struct treedb_at *at);
+/* Overwrites the node treedb_find found with n (same rules as
+ * treedb_put); n->data may still point into the old record. */
+int treedb_put_at(struct treedb *t, struct treedb_at *at, const struct tree_node *n);
+void treedb_at_close(struct treedb_at *at);
 /* Id of an encoded vector<ACL> (count + entries), adding it if new. */
 int treedb_acl_intern(struct treedb *t, MDB_txn *txn, const uint8_t *acl,
 		      size_t len, uint32_t *id);

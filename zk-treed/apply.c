@@ -127,6 +127,7 @@ static int do_set(struct treedb *t, MDB_txn *w, const struct txn *x,
 {
 	const char *path = (const char *)op->path.p;
 	size_t len = (size_t)op->path.len;
+	struct treedb_at at;
 	struct tree_node n;
 	uint32_t acl = 0;
 	int rc;
@@ -135,10 +136,12 @@ static int do_set(struct treedb *t, MDB_txn *w, const struct txn *x,
 	if (op->type == OP_SETACL &&
 	    treedb_acl_intern(t, w, op->acl.p, (size_t)op->acl.len, &acl))
 		return -1;
-	rc = treedb_get(t, w, path, len, &n);
+	/* one B-tree walk: the cursor that finds the node rewrites it */
+	rc = treedb_find(t, w, path, len, &n, &at);
 	if (rc < 0 && rc != ZNONODE)
-		return -1;
+		goto fail;
 	if (rc == ZNONODE) {
+		treedb_at_close(&at);
 		res->err = ZNONODE;
 		return 0;
 	}
@@ -152,11 +155,15 @@ static int do_set(struct treedb *t, MDB_txn *w, const struct txn *x,
 		n.acl = acl;
 		n.aversion = op->version;
 	}
-	if (treedb_put(t, w, path, len, &n))
-		return -1;
+	if (treedb_put_at(t, &at, &n))
+		goto fail;
+	treedb_at_close(&at);
 	tree_node_stat(&n, &res->stat);
 	res->err = ZOK;
 	return 0;
+fail:
+	treedb_at_close(&at);
+	return -1;
 }
 
 static int do_check(struct treedb *t, MDB_txn *w, const struct txn_op *op,

@@ -546,6 +546,91 @@ static void test_old_format(void)
 	rmenv(&t);
 }
 
+/* treedb_find + treedb_put_at: one cursor reads and rewrites a node, with
+ * the data the same size, bigger (an overflow page), smaller, null, left in
+ * the old record (data NULL, dlen 0: only the header changes), and under
+ * long (hashed) names. */
+static void rewrite(struct treedb *t, MDB_txn *txn, const char *path, size_t len,
+		    const uint8_t *data, int32_t dlen, int32_t version)
+{
+	static uint8_t kept[5000];
+	struct treedb_at at;
+	struct tree_node n;
+
+	CHECK_EQ_INT(treedb_find(t, txn, path, len, &n, &at), 0);
+	if (data == NULL && dlen == 0) {
+		/* n.data still points into the record being rewritten */
+		CHECK(n.data_len <= (int32_t)sizeof(kept));
+		if (n.data_len > 0)
+			memcpy(kept, n.data, (size_t)n.data_len);
+		data = kept;
+		dlen = n.data_len;
+	} else {
+		n.data = data;
+		n.data_len = dlen;
+	}
+	n.version = version;
+	n.mzxid = 100 + version;
+	CHECK_EQ_INT(treedb_put_at(t, &at, &n), 0);
+	treedb_at_close(&at);
+	CHECK_EQ_INT(treedb_get(t, txn, path, len, &n), 0);
+	CHECK_EQ_INT(n.version, version);
+	CHECK_EQ_INT(n.mzxid, 100 + version);
+	CHECK_EQ_INT(n.czxid, 5);
+	CHECK_EQ_INT(n.data_len, dlen);
+	CHECK(dlen <= 0 || memcmp(n.data, data, (size_t)dlen) == 0);
+}
+
+static void test_rewrite(void)
+{
+	static uint8_t big[5000], path[1200];
+	static const size_t names[] = { 1, 200, 1000 };
+	struct treedb t;
+	struct treedb_at at;
+	struct tree_node n;
+	MDB_txn *txn;
+	size_t i, len;
+
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7 + 1);
+	mkenv(&t);
+	CHECK_EQ_INT(mdb_txn_begin(t.env, NULL, 0, &txn), 0);
+	CHECK_EQ_INT(treedb_find(&t, txn, "/r", 2, &n, &at), ZNONODE);
+	treedb_at_close(&at);
+	put_kids = 3;
+	put(&t, txn, "/r", "");
+	for (i = 0; i < 3; i++) {
+		len = 3;
+		memcpy(path, "/r/", 3);
+		memset(path + len, 'a' + (int)i, names[i]);
+		len += names[i];
+		put(&t, txn, "/q", "q");
+		put(&t, txn, "/s", "s");
+		CHECK_EQ_INT(treedb_put(&t, txn, (const char *)path, len,
+				&(struct tree_node){ .czxid = 5, .acl = TREEDB_ACL_OPEN,
+						     .data = (const uint8_t *)"abc",
+						     .data_len = 3 }), 0);
+		rewrite(&t, txn, (const char *)path, len, big + 1, 3, 1);
+		rewrite(&t, txn, (const char *)path, len, big, 1024, 2);
+		rewrite(&t, txn, (const char *)path, len, big + 3, 1024, 3);
+		rewrite(&t, txn, (const char *)path, len, big, 4500, 4);
+		rewrite(&t, txn, (const char *)path, len, NULL, 0, 5);
+		rewrite(&t, txn, (const char *)path, len, big + 9, 4000, 6);
+		rewrite(&t, txn, (const char *)path, len, big + 2, 10, 7);
+		rewrite(&t, txn, (const char *)path, len, NULL, 0, 8);
+		rewrite(&t, txn, (const char *)path, len, NULL, -1, 9);
+		rewrite(&t, txn, (const char *)path, len, NULL, 0, 10);
+		CHECK_EQ_INT(treedb_get(&t, txn, (const char *)path, len, &n), 0);
+		CHECK_EQ_INT(n.data_len, -1);
+		CHECK_EQ_INT(treedb_get(&t, txn, "/q", 2, &n), 0);
+		CHECK(n.data_len == 1 && memcmp(n.data, "q", 1) == 0);
+		CHECK_EQ_INT(treedb_get(&t, txn, "/s", 2, &n), 0);
+		CHECK(n.data_len == 1 && memcmp(n.data, "s", 1) == 0);
+	}
+	CHECK_EQ_INT(mdb_txn_commit(txn), 0);
+	rmenv(&t);
+}
+
 int main(void)
 {
 	static const struct unit_case cases[] = {
@@ -558,6 +643,7 @@ int main(void)
 		{ "key_lengths", test_key_lengths },
 		{ "children_exact", test_children_exact },
 		{ "old_format", test_old_format },
+		{ "rewrite", test_rewrite },
 		{ NULL, NULL }
 	};
 	return unit_run("treedb", cases);
