@@ -73,6 +73,7 @@ int prep_begin(struct prep *p)
 	int64_t applied;
 	int rc;
 
+	p->last_valid = 0;
 	if (p->rt == NULL)
 		rc = mdb_txn_begin(p->tree->env, NULL, MDB_RDONLY, &p->rt);
 	else
@@ -96,6 +97,7 @@ int prep_begin(struct prep *p)
 
 void prep_end(struct prep *p)
 {
+	p->last_valid = 0;
 	mdb_txn_reset(p->rt);
 }
 
@@ -129,19 +131,35 @@ static int node_get(struct prep *p, const char *path, size_t len, struct pnode *
 		acls_from_bytes(e->acl, e->acl_len, &n->acl);
 		return 1;
 	}
+	if (p->last_valid && p->last_len == len && memcmp(p->last_path, path, len) == 0) {
+		*n = p->last;
+		return p->last_valid - 1;
+	}
 	rc = treedb_get(p->tree, p->rt, path, len, &t);
 	if (rc < 0 && rc != ZNONODE)
 		return -1;
-	if (rc == ZNONODE)
-		return 0;
-	n->version = t.version;
-	n->aversion = t.aversion;
-	n->cversion = t.cversion;
-	n->num_children = t.num_children;
-	n->owner = t.owner;
-	if (treedb_acl(p->tree, p->rt, t.acl, &n->acl))
-		return -1;
-	return 1;
+	if (rc == ZNONODE) {
+		rc = 0;
+	} else {
+		n->version = t.version;
+		n->aversion = t.aversion;
+		n->cversion = t.cversion;
+		n->num_children = t.num_children;
+		n->owner = t.owner;
+		/* the ACL points into the read txn, like the rest of last */
+		if (treedb_acl(p->tree, p->rt, t.acl, &n->acl))
+			return -1;
+		rc = 1;
+	}
+	p->last_valid = 0;
+	if (len <= sizeof(p->last_path)) {
+		memcpy(p->last_path, path, len);
+		p->last_len = len;
+		if (rc)
+			p->last = *n;
+		p->last_valid = 1 + rc;
+	}
+	return rc;
 }
 
 int prep_node(struct prep *p, const char *path, size_t len, struct pnode *n)

@@ -9,6 +9,16 @@
 
 #define CONTAINER_OWNER INT64_MIN
 
+/* A node as prep sees it: tree + overlay. */
+struct pnode {
+	int32_t version, aversion, cversion, num_children;
+	int64_t owner;
+	struct jute_acls acl;
+};
+
+/* Paths up to this long have their tree lookup remembered (prep.last). */
+#define PREP_LAST_PATH 256
+
 struct prep {
 	struct treedb *tree;
 	size_t max_buffer;
@@ -24,14 +34,15 @@ struct prep {
 	int64_t zxid, now;		/* of the txn being built */
 	int64_t session;
 	int extended;			/* TTL nodes allowed (extendedTypesEnabled) */
+	/* The tree's answer for the path looked up last: an op's check and
+	 * its overlay update read the same node, and within one read txn the
+	 * tree does not change. 0 = none; else 1 + the found flag. */
+	int last_valid;
+	size_t last_len;
+	struct pnode last;
+	char last_path[PREP_LAST_PATH];
 };
 
-/* A node as prep sees it: tree + overlay. */
-struct pnode {
-	int32_t version, aversion, cversion, num_children;
-	int64_t owner;
-	struct jute_acls acl;
-};
 
 /* The node at path as prep sees it (overlay, else tree): 1 found, 0 not,
  * -1 on failure. n->acl points into the overlay or the read txn. */
