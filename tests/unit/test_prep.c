@@ -564,6 +564,45 @@ static void test_multi(void)
 	teardown();
 }
 
+/* prep remembers the tree's answer for the path it read last: ops on a
+ * node that is in the tree but not the overlay must still see the ones
+ * before them in the same request, and a failed multi's undo. */
+static void test_repeat_node(void)
+{
+	struct jute_buf b;
+	struct tree_node n;
+	struct jute_stat s;
+
+	setup();
+	open_session(SESS);
+	CHECK_EQ_INT(create("/t", "x", 0), ZOK);
+	jute_buf_init(&b, 0);
+	put_set_op(&b, "/t", "a", 0);
+	put_set_op(&b, "/t", "b", 1);
+	put_pv_op(&b, OP_CHECK, "/t", 2);
+	jute_multi_end(&b);
+	CHECK_EQ_INT(run(SESS, OP_MULTI, &b), ZOK);
+	CHECK_EQ_INT(get("/t", &n, &s), 0);
+	CHECK_EQ_INT(s.version, 2);
+	/* the second set expects the version the first one leaves: fails,
+	 * and the first one's overlay entry is undone */
+	jute_buf_reset(&b);
+	put_set_op(&b, "/t", "c", 2);
+	put_set_op(&b, "/t", "d", 2);
+	jute_multi_end(&b);
+	CHECK_EQ_INT(submit(SESS, OP_MULTI, &b), 0);
+	apply_all();
+	CHECK_EQ_INT(get("/t", &n, &s), 0);
+	CHECK_EQ_INT(s.version, 2);
+	CHECK_EQ_INT(set("/t", "e", 2), ZOK);
+	CHECK_EQ_INT(set("/t", "f", 2), ZBADVERSION);
+	CHECK_EQ_INT(set("/t", "g", 3), ZOK);
+	CHECK_EQ_INT(get("/t", &n, &s), 0);
+	CHECK_EQ_INT(s.version, 4);
+	jute_buf_free(&b);
+	teardown();
+}
+
 static void test_acl(void)
 {
 	/* digest ACL for u:x (the id text, as stored) with all perms */
@@ -749,6 +788,7 @@ int main(void)
 		{ "error_order", test_error_order },
 		{ "overlay", test_overlay },
 		{ "multi", test_multi },
+		{ "repeat_node", test_repeat_node },
 		{ "acl", test_acl },
 		{ "logged", test_logged },
 		{ "hostile_bodies", test_hostile_bodies },
