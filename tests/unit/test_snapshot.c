@@ -12,20 +12,12 @@ static char tmpl[64];
 
 static const char *fresh_dir(void)
 {
-	snprintf(tmpl, sizeof tmpl, "/tmp/test_snapshot.XXXXXX");
-	if (!mkdtemp(tmpl)) {
-		perror("mkdtemp");
-		exit(1);
-	}
-	return tmpl;
+	return unit_tmpdir(tmpl, sizeof tmpl, "test_snapshot");
 }
 
 static void rm_dir(const char *dir)
 {
-	char cmd[256];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
+	unit_rmdir(dir);
 }
 
 static void touch(const char *dir, const char *name)

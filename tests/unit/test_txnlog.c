@@ -18,20 +18,12 @@ static char tmpl[64];
 
 static const char *fresh_dir(void)
 {
-	snprintf(tmpl, sizeof tmpl, "/tmp/test_txnlog.XXXXXX");
-	if (!mkdtemp(tmpl)) {
-		perror("mkdtemp");
-		exit(1);
-	}
-	return tmpl;
+	return unit_tmpdir(tmpl, sizeof tmpl, "test_txnlog");
 }
 
 static void rm_dir(const char *dir)
 {
-	char cmd[256];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
+	unit_rmdir(dir);
 }
 
 static void payload(int64_t zxid, char *buf, size_t len)

@@ -3,6 +3,7 @@
 #ifndef UNIT_H
 #define UNIT_H
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int unit_failed_checks;
@@ -35,5 +36,27 @@ static inline int unit_run(const char *suite, const struct unit_case *c)
 	}
 	printf("%s: %d passed, %d failed\n", suite, pass, fail);
 	return fail ? 1 : 0;
+}
+
+/* A fresh directory /tmp/<name>.XXXXXX in tmpl (64 bytes); exits on
+ * failure, since no case can run without it. */
+static inline const char *unit_tmpdir(char *tmpl, size_t len, const char *name)
+{
+	snprintf(tmpl, len, "/tmp/%s.XXXXXX", name);
+	if (!mkdtemp(tmpl)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	return tmpl;
+}
+
+/* Removes a directory made by unit_tmpdir, with everything in it. */
+static inline void unit_rmdir(const char *dir)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
 }
 #endif
