@@ -90,36 +90,6 @@ for t in ts:
 for t in ts:
     t.join(secs + 30)
 EOF
-	cat >"$PYDIR/verify.py" <<'EOF'
-# verify.py HOSTS ACKFILE: every acknowledged create exists with its data
-# and czxid; a new write gets a zxid past all of them. Prints a summary.
-import sys
-from kazoo.client import KazooClient
-
-hosts, ackfile = sys.argv[1:3]
-acks = [l.split() for l in open(ackfile) if l.strip()]
-zk = KazooClient(hosts=hosts, timeout=10)
-zk.start(timeout=15)
-bad = 0
-top = 0
-for path, czxid in acks:
-    czxid = int(czxid)
-    top = max(top, czxid)
-    r = zk.exists(path)
-    if r is None:
-        print("LOST %s (czxid 0x%x)" % (path, czxid)); bad += 1; continue
-    data, st = zk.get(path)
-    if data != path.encode() or st.czxid != czxid:
-        print("CHANGED %s: czxid 0x%x != 0x%x or data %r" % (path, st.czxid, czxid, data))
-        bad += 1
-p, st = zk.create("/dur-after", b"x", include_data=True, sequence=True)
-if st.czxid <= top:
-    print("ZXID BACKWARDS: new 0x%x <= acknowledged 0x%x" % (st.czxid, top)); bad += 1
-print("checked %d acknowledged writes, max zxid 0x%x, new zxid 0x%x, %d bad"
-      % (len(acks), top, st.czxid, bad))
-zk.stop(); zk.close()
-sys.exit(1 if bad else 0)
-EOF
 	cat >"$PYDIR/victim.py" <<'EOF'
 # victim.py HOSTS set|check: set /victim to v1 then v2 (prints v2's zxid),
 # or check that it reads v1 after v2's log record was corrupted.
@@ -232,7 +202,7 @@ test_acknowledged_writes_survive_kill9_of_node() {
 	echo "acknowledged before the kill: $n"
 	"$ZK_CLUSTER" start -d "$ZK_DIR" 1 >/dev/null 2>&1
 	assertTrue "node did not come back" $?
-	timeout 120 "$ZK_PY" "$PYDIR/verify.py" "$ZK_CONNECT" "$ack"
+	timeout 120 "$ZK_PY" "$TOP/tests/kazoo/verify_acks.py" "$ZK_CONNECT" "$ack"
 	assertTrue "an acknowledged write is missing or changed" $?
 }
 
@@ -271,7 +241,7 @@ test_corrupt_last_record_is_discarded() {
 	assertEquals "the corrupt write must not be applied" v1 \
 		"$(timeout 30 "$ZK_PY" "$PYDIR/victim.py" "$ZK_CONNECT" check | head -n 1)"
 	# The earlier acknowledged writes were rebuilt from the log.
-	timeout 120 "$ZK_PY" "$PYDIR/verify.py" "$ZK_CONNECT" "$PYDIR/acks"
+	timeout 120 "$ZK_PY" "$TOP/tests/kazoo/verify_acks.py" "$ZK_CONNECT" "$PYDIR/acks"
 	assertTrue "writes before the corrupt record were not replayed" $?
 }
 

@@ -75,24 +75,6 @@ for _ in range(64):
     sem.acquire(timeout=20)
 zk.stop(); zk.close()
 EOF
-	cat >"$PYDIR/verify.py" <<'EOF'
-# verify.py HOSTS ACKFILE: every acknowledged create exists with its data
-# and czxid.
-import sys
-from kazoo.client import KazooClient
-hosts, ackfile = sys.argv[1:3]
-acks = [l.split() for l in open(ackfile) if l.strip()]
-zk = KazooClient(hosts=hosts, timeout=10)
-zk.start(timeout=15)
-bad = 0
-for path, czxid in acks:
-    r = zk.exists(path)
-    if r is None or r.czxid != int(czxid):
-        print("LOST or CHANGED %s (czxid 0x%x)" % (path, int(czxid))); bad += 1
-print("checked %d acknowledged writes, %d bad" % (len(acks), bad))
-zk.stop(); zk.close()
-sys.exit(1 if bad else 0)
-EOF
 }
 
 # field DAEMON KEY: a number from the daemon's status document.
@@ -182,7 +164,7 @@ test_restore_from_snapshot_after_kill9() {
 	"$ZK_CLUSTER" start -d "$ZK_DIR" 1 >/dev/null 2>&1
 	assertTrue "node did not come back" $?
 	assertTrue "not restored from a snapshot" "at_least zk-treed restored_from_zxid $((16#$newest))"
-	timeout 120 "$ZK_PY" "$PYDIR/verify.py" "$ZK_CONNECT" "$PYDIR/acks"
+	timeout 120 "$ZK_PY" "$TOP/tests/kazoo/verify_acks.py" "$ZK_CONNECT" "$PYDIR/acks"
 	assertTrue "an acknowledged write is missing after the restore" $?
 }
 
@@ -203,7 +185,7 @@ test_restore_with_readers_running() {
 	assertTrue "zk-gw did not restart on the restored env" $?
 	wait_for 20 zk_status 1
 	assertTrue "node not up after the restore" $?
-	timeout 120 "$ZK_PY" "$PYDIR/verify.py" "$ZK_CONNECT" "$PYDIR/acks"
+	timeout 120 "$ZK_PY" "$TOP/tests/kazoo/verify_acks.py" "$ZK_CONNECT" "$PYDIR/acks"
 	assertTrue "an acknowledged write is missing after the restore" $?
 }
 
@@ -225,7 +207,7 @@ test_autopurge() {
 	assertEquals "snapshots after autopurge" $RETAIN "$(snap_names | wc -l)"
 	wait_for 10 at_least zk-zabd segments_purged 1
 	assertTrue "autopurge left the log ($segs_before segments)" $?
-	timeout 120 "$ZK_PY" "$PYDIR/verify.py" "$ZK_CONNECT" "$PYDIR/acks"
+	timeout 120 "$ZK_PY" "$TOP/tests/kazoo/verify_acks.py" "$ZK_CONNECT" "$PYDIR/acks"
 	assertTrue "an acknowledged write is missing after the autopurge" $?
 }
 
