@@ -17,18 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include "log.h"
 #include "treedb.h"
 #include "treekey.h"
 
 #define KEY_MAX TK_KEY_MAX
 _Static_assert(TREEDB_KEY_MAX == TK_KEY_MAX, "struct treedb_at holds a node key");
-/* 1: fixed node header; 2: compact header, path keys; 3: hashed parent
- * keys; 4: a name length before the name (shortlex sibling order) */
-#define TREEDB_FORMAT 4
 #define CONTAINER_OWNER ((int64_t)INT64_MIN)
 
 static int64_t get64(const uint8_t *p) { int64_t v; memcpy(&v, p, 8); return v; }
@@ -240,65 +235,6 @@ fail:
 	return -1;
 }
 
-int treedb_file_applied(const char *path, int64_t *zxid)
-{
-	static const char *const keys[] = { "applied", "format", "hashkey" };
-	MDB_env *env = NULL;
-	MDB_txn *txn = NULL;
-	MDB_dbi meta;
-	MDB_val v[3];
-	int rc, i, ret = -1;
-
-	rc = mdb_env_create(&env);
-	if (rc)
-		return lmdb_fail("env create", rc);
-	/* MDB_NOLOCK: a lone file nobody else opens; no lock file beside it */
-	if ((rc = mdb_env_set_maxdbs(env, 8)) ||
-	    (rc = mdb_env_open(env, path, MDB_RDONLY | MDB_NOSUBDIR | MDB_NOLOCK, 0)) ||
-	    (rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) ||
-	    (rc = mdb_dbi_open(txn, "meta", 0, &meta))) {
-		warnx("tree: %s: %s", path, mdb_strerror(rc));
-		goto out;
-	}
-	for (i = 0; i < 3; i++) {
-		MDB_val k = { strlen(keys[i]), (void *)keys[i] };
-		rc = mdb_get(txn, meta, &k, &v[i]);
-		if (rc) {
-			warnx("tree: %s: meta %s: %s", path, keys[i], mdb_strerror(rc));
-			goto out;
-		}
-	}
-	if (v[0].mv_size != 8 || v[1].mv_size != 8 || get64(v[1].mv_data) != TREEDB_FORMAT ||
-	    v[2].mv_size != 32 || get64(v[0].mv_data) < 0) {
-		warnx("tree: %s: not a tree of format %d", path, TREEDB_FORMAT);
-		goto out;
-	}
-	*zxid = get64(v[0].mv_data);
-	ret = 0;
-out:
-	if (txn)
-		mdb_txn_abort(txn);
-	mdb_env_close(env);
-	return ret;
-}
-
-int treedb_replaced(struct treedb *t)
-{
-	char path[4200];
-	const char *dir;
-	struct stat a, b;
-	int fd;
-
-	if (!t->env || mdb_env_get_path(t->env, &dir) != 0 ||
-	    mdb_env_get_fd(t->env, &fd) != 0 || fstat(fd, &a) < 0)
-		return 0;
-	if ((size_t)snprintf(path, sizeof(path), "%s/data.mdb", dir) >= sizeof(path))
-		return 0;
-	if (stat(path, &b) < 0)
-		return errno == ENOENT;
-	return a.st_dev != b.st_dev || a.st_ino != b.st_ino;
-}
-
 void treedb_close(struct treedb *t)
 {
 	if (t->env) {
@@ -308,68 +244,6 @@ void treedb_close(struct treedb *t)
 	free(t->scratch);
 	t->scratch = NULL;
 	t->scratch_cap = 0;
-}
-
-/* Finds the env's data.mdb mapping in /proc/self/maps (LMDB does not say
- * where it mapped the file); cached, the mapping lasts as long as the env. */
-static int find_map(struct treedb *t)
-{
-	char want[4200], line[4400];
-	const char *dir;
-	struct tree_node root;
-	uintptr_t inside;
-	MDB_txn *txn;
-	FILE *f;
-	int rc = mdb_env_get_path(t->env, &dir);
-
-	if (rc)
-		return lmdb_fail("env path", rc);
-	/* a pointer into this env's map tells it from another env's mapping
-	 * of the same file in this process */
-	if (treedb_rbegin(t, &txn) != 0)
-		return -1;
-	rc = treedb_get(t, txn, "/", 1, &root);
-	inside = (uintptr_t)root.data;
-	mdb_txn_abort(txn);
-	if (rc != 0 || inside == 0)
-		return -1;
-	if ((size_t)snprintf(want, sizeof(want), "%s/data.mdb", dir) >= sizeof(want))
-		return -1;
-	f = fopen("/proc/self/maps", "r");
-	if (f == NULL) {
-		warn("tree: /proc/self/maps");
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-		int off = 0;
-		char *p;
-
-		line[strcspn(line, "\n")] = '\0';
-		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &off) < 2 || off == 0)
-			continue;
-		p = line + off;
-		if (strcmp(p, want) == 0 && lo <= inside && inside < hi) {
-			t->map_base = (void *)lo;
-			t->map_len = hi - lo;
-			break;
-		}
-	}
-	fclose(f);
-	return t->map_base ? 0 : -1;
-}
-
-int treedb_trim(struct treedb *t)
-{
-	if (t->map_base == NULL && find_map(t) != 0)
-		return -1;
-	/* Shared file mapping: MADV_DONTNEED drops page-table entries only,
-	 * never data (dirty pages stay dirty in the page cache). */
-	if (madvise(t->map_base, t->map_len, MADV_DONTNEED) < 0) {
-		warn("tree: madvise");
-		return -1;
-	}
-	return 0;
 }
 
 int treedb_rbegin(struct treedb *t, MDB_txn **txn)

@@ -36,6 +36,10 @@
  * builds a synthesized event on its stack. */
 #define TREEDB_PATH_MAX		500
 #define TREEDB_KEY_MAX		511	/* LMDB's default; = TK_KEY_MAX */
+/* Layout version, in the meta db: 1 fixed node header; 2 compact header,
+ * path keys; 3 hashed parent keys; 4 a name length before the name
+ * (shortlex sibling order). */
+#define TREEDB_FORMAT		4
 #define TREEDB_MAPSIZE		(8ull << 30)	/* sparse */
 #define TREEDB_ACL_OPEN		1u	/* id of [ALL, world:anyone] */
 #define TREEDB_ACL_READ		2u	/* id of [READ, world:anyone] */

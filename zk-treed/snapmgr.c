@@ -161,7 +161,6 @@ int treed_command(struct daemon *d, const char *cmd, size_t len, char *out,
 	return EINVAL;
 }
 
-
 /* Txns applied since the newest snapshot, so that restarts do not put the
  * next one off: the zxid distance within one epoch; across epochs (or
  * with no snapshot) the counter part of the applied zxid. */
@@ -234,4 +233,3 @@ void treed_tree_open(struct treed *t, const char *snapdir)
 	}
 	fatalx("no snapshot in %s restores the tree", snapdir);
 }
-

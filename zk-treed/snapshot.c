@@ -9,9 +9,9 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include "log.h"
+#include "loop.h"
 #include "snapshot.h"
 #include "treedb.h"
 
@@ -263,13 +263,6 @@ int snap_restore(const char *snapdir, const char *envdir, int64_t zxid)
 
 /* ---- the thread ---- */
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int snapper_init(struct snapper *s, MDB_env *env, const char *envdir)
 {
 	memset(s, 0, sizeof *s);
@@ -315,7 +308,7 @@ int snapper_start(struct snapper *s)
 
 	if (s->running)
 		return 0;
-	s->t0_ms = mono_ms();
+	s->t0_ms = loop_now_ms();
 	rc = pthread_create(&s->thr, NULL, snap_thread, s);
 	if (rc) {
 		errno = rc;

@@ -345,6 +345,22 @@ static void test_iter_follows_live_tail(void)
 	rm_dir(dir);
 }
 
+/* Opens a log in dir with small segments and writes zxids 1..100, four
+ * to a sync; returns how many segments that made (more than 5). */
+static size_t write_segments(struct txnlog *l, const char *dir)
+{
+	open_ok(l, dir);
+	l->seg_max = 300;
+	for (int64_t i = 1; i <= 100; i++) {
+		CHECK_EQ_INT(put(l, i), 0);
+		if (i % 4 == 0)
+			CHECK_EQ_INT(txnlog_sync(l), 0);
+	}
+	CHECK_EQ_INT(txnlog_sync(l), 0);
+	CHECK(l->nsegs > 5);
+	return l->nsegs;
+}
+
 static void test_segments(void)
 {
 	const char *dir = fresh_dir();
@@ -352,16 +368,7 @@ static void test_segments(void)
 	int64_t z[200];
 	size_t nsegs;
 
-	open_ok(&l, dir);
-	l.seg_max = 300;
-	for (int64_t i = 1; i <= 100; i++) {
-		CHECK_EQ_INT(put(&l, i), 0);
-		if (i % 4 == 0)
-			CHECK_EQ_INT(txnlog_sync(&l), 0);
-	}
-	CHECK_EQ_INT(txnlog_sync(&l), 0);
-	nsegs = l.nsegs;
-	CHECK(nsegs > 5);
+	nsegs = write_segments(&l, dir);
 	txnlog_close(&l);
 	open_ok(&l, dir);
 	CHECK_EQ_INT(l.nsegs, nsegs);
@@ -647,16 +654,7 @@ static void test_purge(void)
 	char path[256];
 	struct stat st;
 
-	open_ok(&l, dir);
-	l.seg_max = 300;
-	for (int64_t i = 1; i <= 100; i++) {
-		CHECK_EQ_INT(put(&l, i), 0);
-		if (i % 4 == 0)
-			CHECK_EQ_INT(txnlog_sync(&l), 0);
-	}
-	CHECK_EQ_INT(txnlog_sync(&l), 0);
-	nsegs = l.nsegs;
-	CHECK(nsegs > 5);
+	nsegs = write_segments(&l, dir);
 	CHECK_EQ_INT(l.purged, 0);
 	CHECK_EQ_INT(txnlog_gap(&l, 0), 0);
 	CHECK_EQ_INT(txnlog_purge(&l, 0), 0);		/* no snapshot */
